@@ -1,0 +1,79 @@
+"""The ``voicecli`` entry point: global options, command registration, error rendering."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voicecli.errors import EXIT_INTERRUPTED, VoicecliError
+from voicecli.paths import DATA_DIR_ENV
+
+app = typer.Typer(
+    name="voicecli",
+    help="Talk to a Gemini Live voice agent from the terminal; run a local Live emulator offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_debug = False
+
+
+@app.callback()
+def _global_options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help=f"Where voicecli keeps its files (default ${DATA_DIR_ENV}).",
+                     show_default=False),
+    ] = None,
+) -> None:
+    global _debug
+    _debug = debug
+    if data_dir is not None:
+        os.environ[DATA_DIR_ENV] = str(data_dir)
+
+
+def _register_commands() -> None:
+    # Each module adds its commands to ``app``; they import heavy libraries lazily.
+    from voicecli.cli import (  # noqa: F401
+        devices_cmd,
+        emulator_cmd,
+        logs_cmd,
+        persona_cmd,
+        talk_cmd,
+    )
+
+
+def run() -> None:
+    """Console-script entry: run the app and render any VoicecliError once."""
+    _register_commands()
+    try:
+        app(standalone_mode=False)
+    except VoicecliError as error:
+        if _debug:
+            raise
+        from voicecli.ui.errors import render_error
+
+        render_error(error)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except Exception as error:  # click's own usage errors and anything unexpected
+        import click
+
+        if isinstance(error, click.exceptions.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        if isinstance(error, click.exceptions.Abort):
+            sys.exit(EXIT_INTERRUPTED)
+        if _debug:
+            raise
+        print(f"voicecli: unexpected error: {error!r} (run with --debug for a traceback)", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,1 @@
+"""Rich lives only here: rendering of errors, lint findings and the live conversation view."""
