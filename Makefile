@@ -38,8 +38,12 @@ bench: install audio-up
 soak: install
 	VOICECLI_SOAK=long $(BIN)/pytest -q -m slow tests/e2e -k soak -s
 
+# Laura's whole workflow against the built-in emulator: live transcript on screen, her voice in out/.
 demo: install
-	$(BIN)/voicecli demo
+	@mkdir -p out
+	$(BIN)/voicecli talk --offline --persona laura --say-file personas/laura.demo.txt --fast \
+		--output out/laura-demo.wav
+	@echo "Laura's side of the conversation: out/laura-demo.wav"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -51,12 +51,34 @@ class ToolResultEvent:
 
 @dataclass(frozen=True)
 class Interrupted:
+    """The agent was cut off; ``heard_text`` is the part of its reply the user actually heard."""
+
     heard_seconds: float
+    heard_text: str
 
 
 @dataclass(frozen=True)
 class TurnComplete:
     turn: int
+    latency_s: float | None = None  # end of user speech -> first agent audio handed to the device
+
+
+@dataclass(frozen=True)
+class MicLevel:
+    dbfs: float
+
+
+@dataclass(frozen=True)
+class UserActivity:
+    speaking: bool
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should see that is not part of the transcript (e.g. a reconnect)."""
+
+    text: str
+    level: str = "info"  # "info" | "warning" | "error"
 
 
 @dataclass(frozen=True)
@@ -70,3 +92,94 @@ class Usage:
 class ConnectionState:
     state: str  # "connecting" | "connected" | "reconnecting" | "closed"
     detail: str = ""
+
+
+# --- From the Live service (translated from SDK messages by voicecli.live.translate) ---
+
+
+@dataclass(frozen=True)
+class AgentAudio:
+    pcm: bytes  # 24 kHz mono PCM16
+
+
+@dataclass(frozen=True)
+class GenerationComplete:
+    pass
+
+
+@dataclass(frozen=True)
+class ServerInterrupted:
+    """The service stopped its reply because the user spoke (barge-in)."""
+
+
+@dataclass(frozen=True)
+class ServerTurnComplete:
+    pass
+
+
+@dataclass(frozen=True)
+class ToolCallsRequested:
+    calls: tuple[ToolCallEvent, ...]
+
+
+@dataclass(frozen=True)
+class ToolCallsCancelled:
+    call_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GoAwayNotice:
+    time_left_s: float | None  # None when the service did not say
+
+
+@dataclass(frozen=True)
+class ResumptionUpdate:
+    handle: str | None
+    resumable: bool
+    last_consumed_index: int | None
+
+
+# --- To the Live service (consumed by voicecli.live.connection) ---
+
+
+@dataclass(frozen=True)
+class SendAudio:
+    pcm: bytes  # one 20 ms frame, 16 kHz mono PCM16
+
+
+@dataclass(frozen=True)
+class SendActivityStart:
+    pass
+
+
+@dataclass(frozen=True)
+class SendActivityEnd:
+    pass
+
+
+@dataclass(frozen=True)
+class SendAudioStreamEnd:
+    pass
+
+
+@dataclass(frozen=True)
+class SendText:
+    """A user turn as text (client content, turn complete)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolReply:
+    call_id: str
+    name: str
+    response: dict[str, Any]
+    scheduling: str | None = None  # "INTERRUPT" | "WHEN_IDLE" | "SILENT" for non-blocking calls
+
+
+@dataclass(frozen=True)
+class SendToolResponses:
+    replies: tuple[ToolReply, ...]
+
+
+Outgoing = SendAudio | SendActivityStart | SendActivityEnd | SendAudioStreamEnd | SendText | SendToolResponses

@@ -1,1 +1,71 @@
-"""Placeholder: filled in by its module owner."""
+"""``voicecli emulator``: serve the local Live emulator and print the lines that point an SDK app at it."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from voicecli.cli.main import app
+from voicecli.errors import UsageError
+from voicecli.paths import data_dir
+
+
+@app.command("emulator")
+def emulator(  # noqa: PLR0917 (Typer maps each option to a parameter)
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 0,
+    scenario: Annotated[Path | None, typer.Option(help="Scenario YAML (default: the generic one).")] = None,
+    speed: Annotated[float, typer.Option(help="Speech pacing: 1 real time, 0 fastest.")] = 1.0,
+    record: Annotated[Path | None, typer.Option(help="Write every frame in and out as JSON lines.")] = None,
+    lifetime: Annotated[float, typer.Option(help="Connection lifetime in seconds.")] = 600.0,
+    go_away_lead: Annotated[float, typer.Option(help="Seconds of goAway notice before the end.")] = 60.0,
+    handle_ttl: Annotated[float, typer.Option(help="Resumption handle validity in seconds.")] = 7200.0,
+    api_key: Annotated[list[str] | None, typer.Option(
+        "--api-key", help="Accept only these keys/tokens (repeatable; default: any).")] = None,
+    drop_after: Annotated[int | None, typer.Option(help="Fault: cut TCP after N client frames.")] = None,
+    delay_ms: Annotated[float, typer.Option(help="Fault: delay every server frame (ms).")] = 0.0,
+    jitter_ms: Annotated[float, typer.Option(help="Fault: extra random delay up to this (ms).")] = 0.0,
+    refuse: Annotated[int | None, typer.Option(help="Fault: refuse upgrades with this status.")] = None,
+) -> None:
+    """Serve the local Live emulator over TLS until Ctrl-C."""
+    from voicecli.emulator import Emulator, Faults, ScenarioError, load_scenario
+
+    if speed < 0 or lifetime <= 0 or go_away_lead < 0 or handle_ttl <= 0:
+        raise UsageError("--speed, --go-away-lead must be >= 0; --lifetime and --handle-ttl > 0")
+    try:
+        loaded = load_scenario(scenario)
+    except ScenarioError as error:
+        raise UsageError(str(error), hint="See docs/scenarios.md for the format.") from None
+    faults = Faults(drop_after_client_frames=drop_after, delay_ms=delay_ms, jitter_ms=jitter_ms)
+    if refuse is not None:
+        faults.refuse(refuse, times=-1)
+    server = Emulator(
+        ca_dir=data_dir() / "emulator-ca", scenario=loaded, host=host, port=port, record_file=record,
+        faults=faults, speed=speed, lifetime_s=lifetime, go_away_lead_s=go_away_lead,
+        handle_ttl_s=handle_ttl, valid_keys=frozenset(api_key) if api_key else None,
+        keep_records=False,
+    )
+
+    async def serve() -> None:
+        try:
+            await server.start()
+        except OSError as error:
+            raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+        print(f"# voicecli emulator serving {server.base_url} (scenario: {loaded.name}); Ctrl-C stops it")
+        for name, value in server.env().items():
+            print(f"export {name}={shlex.quote(value)}")
+        sys.stdout.flush()
+        try:
+            await server.serve_forever()
+        finally:
+            await server.stop()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None

@@ -1,1 +1,116 @@
-"""Placeholder: filled in by its module owner."""
+"""``voicecli logs``: list recorded sessions; ``voicecli logs show ID``: replay one.
+
+SQLite and Rich are imported inside the commands so ``voicecli --help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from voicecli.cli.main import app
+from voicecli.errors import UsageError
+
+if TYPE_CHECKING:
+    from voicecli.store import SessionLog
+
+_OPTIONS_KEY = "voicecli.logs"
+
+logs_app = typer.Typer(
+    name="logs",
+    help="List recorded conversations, or replay one with `logs show ID`.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(logs_app)
+
+LimitOption = Annotated[int, typer.Option("--limit", "-n", help="How many sessions to list, newest first.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+LogDbOption = Annotated[
+    Path | None,
+    typer.Option("--log-db", help="The session log to read (default: sessions.sqlite3 in the data dir).",
+                 show_default=False),
+]
+
+
+@logs_app.callback()
+def logs(ctx: typer.Context, limit: LimitOption = 50, as_json: JsonOption = False,
+         log_db: LogDbOption = None) -> None:
+    """List recorded sessions: id, start, persona, backend/model, turns, tools, tokens, duration, outcome."""
+    if ctx.invoked_subcommand is not None:
+        ctx.meta[_OPTIONS_KEY] = {"json": as_json, "log_db": log_db}  # `logs --json show ID` works too
+        return
+    if limit < 1:
+        raise UsageError(f"--limit must be at least 1, not {limit}")
+    path = _log_path(log_db)
+    log = _open_existing(path)
+    if log is None:
+        sessions = []
+    else:
+        with log:
+            sessions = log.list_sessions(limit)
+    if as_json:
+        _print_json([summary.to_dict() for summary in sessions])
+        return
+    from voicecli.ui.logs_view import render_no_sessions, render_sessions, stdout_console
+
+    if not sessions:
+        render_no_sessions(stdout_console(), path)
+    else:
+        render_sessions(stdout_console(), sessions)
+
+
+@logs_app.command("show")
+def show(
+    ctx: typer.Context,
+    session_id: Annotated[str, typer.Argument(help="A session id, a unique prefix of one, or `latest`.",
+                                              show_default=False)],
+    as_json: JsonOption = False,
+    log_db: LogDbOption = None,
+) -> None:
+    """Replay one session: transcript, interruptions, tool calls, usage and reconnects, in order."""
+    inherited: dict[str, Any] = ctx.meta.get(_OPTIONS_KEY, {})
+    as_json = as_json or bool(inherited.get("json"))
+    path = _log_path(log_db if log_db is not None else inherited.get("log_db"))
+    log = _open_existing(path)
+    record = None
+    if log is not None:
+        with log:
+            record = log.session(session_id)
+    if record is None:
+        raise UsageError(f"no session matches {session_id!r} in {path}",
+                         hint="run `voicecli logs` to list sessions")
+    if as_json:
+        _print_json(record.to_dict())
+        return
+    from voicecli.ui.logs_view import render_session, stdout_console
+
+    render_session(stdout_console(), record)
+
+
+def _log_path(log_db: Path | None) -> Path:
+    from voicecli.store import default_log_path
+
+    if log_db is None:
+        return default_log_path()
+    path = log_db.expanduser()
+    if path.is_dir():
+        raise UsageError(f"--log-db {path} is a directory", hint="give the path of a .sqlite3 file")
+    return path
+
+
+def _open_existing(path: Path) -> SessionLog | None:
+    """The log at ``path``, or None when there is none yet (reading never creates one)."""
+    if not path.exists():
+        return None
+    from voicecli.store import SessionLog
+
+    return SessionLog.open(path)
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")

@@ -50,10 +50,14 @@ def _register_commands() -> None:
 
 
 def run() -> None:
-    """Console-script entry: run the app and render any VoicecliError once."""
+    """Console-script entry: run the app and render any VoicecliError once.
+
+    Typer's standalone mode turns usage errors into exit 2 and ``typer.Exit`` into its code;
+    everything voicecli raises on purpose is a VoicecliError, rendered here with its hint.
+    """
     _register_commands()
     try:
-        app(standalone_mode=False)
+        app()
     except VoicecliError as error:
         if _debug:
             raise
@@ -63,16 +67,7 @@ def run() -> None:
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         sys.exit(EXIT_INTERRUPTED)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-    except Exception as error:  # click's own usage errors and anything unexpected
-        import click
-
-        if isinstance(error, click.exceptions.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        if isinstance(error, click.exceptions.Abort):
-            sys.exit(EXIT_INTERRUPTED)
+    except Exception as error:
         if _debug:
             raise
         print(f"voicecli: unexpected error: {error!r} (run with --debug for a traceback)", file=sys.stderr)

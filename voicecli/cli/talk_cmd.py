@@ -1,1 +1,153 @@
-"""Placeholder: filled in by its module owner."""
+"""``voicecli talk``: a live conversation with a persona, from the microphone or from a script."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from voicecli.cli.main import app
+from voicecli.errors import UsageError
+
+if TYPE_CHECKING:
+    from voicecli.live.config import TalkSettings
+    from voicecli.talk import ViewLike
+
+
+@app.command(no_args_is_help=False)
+def talk(
+    persona: Annotated[str, typer.Option("--persona", "-p", help="Persona name or YAML path.")] = "laura",
+    offline: Annotated[bool, typer.Option("--offline", help="Talk to the built-in Live emulator.")] = False,
+    backend: Annotated[
+        str | None, typer.Option("--backend", help="developer | vertex (default: from the environment).")
+    ] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Live model (default per backend).")] = None,
+    vad: Annotated[
+        str | None, typer.Option("--vad", help="server: the service detects speech; local: webrtcvad here.")
+    ] = None,
+    voice: Annotated[str | None, typer.Option("--voice", help="Prebuilt voice name.")] = None,
+    trigger_tokens: Annotated[
+        int | None, typer.Option("--trigger-tokens", help="Context compression trigger (tokens).")
+    ] = None,
+    target_tokens: Annotated[
+        int | None, typer.Option("--target-tokens", help="Sliding window kept after compression (tokens).")
+    ] = None,
+    inputs: Annotated[
+        list[Path] | None, typer.Option("--input", "-i", help="WAV file: one user turn (repeatable).")
+    ] = None,
+    says: Annotated[
+        list[str] | None, typer.Option("--say", help="Text spoken as one user turn (repeatable).")
+    ] = None,
+    say_file: Annotated[
+        Path | None, typer.Option("--say-file", help="Text file: one user turn per non-empty line.")
+    ] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the agent's audio to WAV.")] = None,
+    fast: Annotated[bool, typer.Option("--fast", help="Send scripted audio as fast as possible.")] = False,
+    max_turns: Annotated[int | None, typer.Option("--max-turns", help="Stop after N agent turns.")] = None,
+    timeout: Annotated[float | None, typer.Option("--timeout", help="Give up after N seconds (exit 5).")] = None,
+    json_events: Annotated[bool, typer.Option("--json", help="One JSON event per line on stdout.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Show nothing but errors.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the config that would be sent.")] = False,
+    log_db: Annotated[Path | None, typer.Option("--log-db", help="Session log database.")] = None,
+    input_device: Annotated[str | None, typer.Option("--input-device", help="Mic by index or name.")] = None,
+    output_device: Annotated[
+        str | None, typer.Option("--output-device", help="Speaker by index or name.")
+    ] = None,
+    echo_guard: Annotated[
+        bool, typer.Option("--echo-guard", help="Half-duplex: hold the mic back while the agent is audible.")
+    ] = False,
+    no_greeting: Annotated[bool, typer.Option("--no-greeting", help="Wait for the user to speak first.")] = False,
+    speed: Annotated[
+        float, typer.Option("--speed", help="Offline only: emulator speech pace (1 = real time, 0 = instant).")
+    ] = 1.0,
+) -> None:
+    """Talk to a persona. With --input/--say it runs a scripted conversation (no sound card needed)."""
+    from voicecli.live.config import TalkSettings
+    from voicecli.persona import load_persona
+    from voicecli.talk import TalkRequest, run_talk
+    from voicecli.ui.live_view import render_summary
+
+    if backend not in (None, "developer", "vertex"):
+        raise UsageError(f"--backend must be developer or vertex, not {backend!r}")
+    if vad not in (None, "server", "local"):
+        raise UsageError(f"--vad must be server or local, not {vad!r}")
+    loaded = load_persona(persona)
+    settings = TalkSettings(
+        backend=backend or ("vertex" if _env_wants_vertex() else "developer"),  # type: ignore[arg-type]
+        model=model,
+        vad=vad,  # type: ignore[arg-type]
+        voice=voice,
+        trigger_tokens=trigger_tokens,
+        target_tokens=target_tokens,
+    )
+    if dry_run:
+        _print_dry_run(loaded, settings, json_events)
+        return
+    lines = list(says or [])
+    if say_file is not None:
+        try:
+            lines += [line.strip() for line in say_file.read_text().splitlines() if line.strip()]
+        except OSError as error:
+            raise UsageError(f"cannot read {say_file}: {error.strerror}") from error
+    request = TalkRequest(
+        persona=loaded,
+        settings=settings,
+        offline=offline,
+        backend_flag=backend,  # type: ignore[arg-type]
+        inputs=list(inputs or []),
+        says=lines,
+        output=output,
+        realtime=not fast,
+        max_turns=max_turns,
+        timeout_s=timeout,
+        log_db=log_db,
+        input_device=input_device,
+        output_device=output_device,
+        echo_guard=echo_guard,
+        greeting=not no_greeting,
+        emulator_speed=speed,
+    )
+    view = _make_view(json_events, quiet, loaded.name, settings)
+    result = run_talk(request, view)
+    if not json_events and not quiet and result.summary:
+        render_summary(result.summary)
+    raise typer.Exit(result.exit_code)
+
+
+def _make_view(json_events: bool, quiet: bool, persona_name: str, settings: TalkSettings) -> ViewLike:
+    import sys
+
+    from voicecli.ui.live_view import JsonLinesView, PlainView, QuietView, RichLiveView, StatusLine
+
+    if json_events:
+        return JsonLinesView()
+    if quiet:
+        return QuietView()
+    if not sys.stdout.isatty():
+        return PlainView()
+    return RichLiveView(StatusLine(backend=settings.backend, model=settings.model or "default"))
+
+
+def _env_wants_vertex() -> bool:
+    return os.environ.get("GOOGLE_GENAI_USE_VERTEXAI", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _print_dry_run(persona: object, settings: object, as_json: bool) -> None:
+    from voicecli.live.config import build_live_config, config_as_json, model_for
+
+    config = build_live_config(persona, settings)  # type: ignore[arg-type]
+    document = {
+        "backend": settings.backend,  # type: ignore[attr-defined]
+        "model": model_for(persona, settings),  # type: ignore[arg-type]
+        "config": config_as_json(config),
+    }
+    if as_json:
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+    else:
+        from rich.console import Console
+        from rich.syntax import Syntax
+
+        Console().print(Syntax(json.dumps(document, indent=2, ensure_ascii=False), "json", word_wrap=True))

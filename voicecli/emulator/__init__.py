@@ -1,1 +1,43 @@
+"""A local stand-in for the Gemini Live WebSocket service that the real google-genai SDK talks to.
 
+It imports nothing else of voicecli: an independent implementation of the protocol, so it checks
+our client honestly. Start it in-process::
+
+    async with Emulator(ca_dir=path, scenario=Path("personas/laura.scenario.yaml"), speed=0) as emu:
+        ...
+
+Point the real SDK at it, with TLS verification on (the emulator's CA is trusted, nothing else
+is switched off)::
+
+    from google import genai
+    from google.genai import types
+
+    # Developer API
+    client = genai.Client(api_key="any-key", http_options=types.HttpOptions(
+        base_url=emu.base_url, async_client_args={"ssl": emu.client_ssl_context()}))
+    # Vertex AI, express key or bearer-token credentials
+    client = genai.Client(vertexai=True, api_key="any-key", http_options=...)          # same options
+    client = genai.Client(vertexai=True, project="p", location="us-central1",
+                          credentials=StaticToken("t"), http_options=...)
+
+``async_client_args={"ssl": ctx}`` is what the SDK hands to ``websockets.connect`` for Live. The
+alternative is the environment, read when the client is created: ``emu.env()`` gives
+``GOOGLE_GEMINI_BASE_URL``, ``GOOGLE_VERTEX_BASE_URL``, ``SSL_CERT_FILE`` (the SDK builds its
+WebSocket SSL context from it) and a placeholder ``GEMINI_API_KEY``.
+"""
+
+from voicecli.emulator.faults import Faults
+from voicecli.emulator.options import KNOWN_MODELS, EmulatorOptions
+from voicecli.emulator.scenario import Scenario, ScenarioError, load_scenario
+from voicecli.emulator.server import PLACEHOLDER_KEY, Emulator
+
+__all__ = [
+    "KNOWN_MODELS",
+    "PLACEHOLDER_KEY",
+    "Emulator",
+    "EmulatorOptions",
+    "Faults",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+]

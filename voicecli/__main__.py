@@ -1,0 +1,5 @@
+"""``python -m voicecli``."""
+
+from voicecli.cli.main import run
+
+run()

@@ -1,0 +1,231 @@
+"""Playback: a reply queue the event loop fills and the PortAudio callback drains, and the Speaker.
+
+`PlaybackQueue` holds all the logic (reply positions, tail padding, barge-in fade, underflow counting)
+and knows nothing of devices, so it is tested without one; `Speaker` wraps it in an OutputStream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Self
+
+import numpy as np
+import soxr
+
+from voicecli.audio.devices import open_device
+from voicecli.audio.levels import SILENCE_DBFS, dbfs
+from voicecli.audio.portaudio import audio_error
+from voicecli.audio.reframer import Int16Array
+from voicecli.audio.ringbuffer import RingBuffer, apply_fade_out
+from voicecli.errors import AudioError
+from voicecli.events import OUTPUT_RATE
+
+BLOCK_SECONDS = 0.020
+"""Output block: a flush is heard within one block of the call."""
+FADE_SECONDS = 0.005
+"""Barge-in fade: long enough to avoid a click, short enough to feel instant."""
+MIN_TAIL_PAD_SECONDS = 0.100
+"""Streams cut the last 60-160 ms at stop unless the reply is padded by at least the output latency."""
+
+
+class PlaybackQueue:
+    """Reply bookkeeping around a RingBuffer of samples at the device rate.
+
+    Positions are absolute sample counts, so "how much of this reply was heard" is exact: it is the
+    read position minus the reply's start, minus what is still in the device buffers (``latency``).
+    """
+
+    def __init__(self, rate: int = OUTPUT_RATE, *, latency: float = 0.0,
+                 tail_pad_seconds: float = MIN_TAIL_PAD_SECONDS, fade_seconds: float = FADE_SECONDS) -> None:
+        self.rate = rate
+        self.ring = RingBuffer(rate * 4)
+        self.latency_samples = round(latency * rate)
+        self.tail_pad_samples = max(round(tail_pad_seconds * rate), self.latency_samples)
+        self.fade_samples = max(1, round(fade_seconds * rate))
+        self.underflows = 0
+        self._resampler = (None if rate == OUTPUT_RATE
+                           else soxr.ResampleStream(OUTPUT_RATE, rate, 1, dtype="int16", quality="HQ"))
+        self._reply_start = 0
+        self._reply_samples = 0
+        self._reply_open = False  # audio may still arrive: running dry now is an underflow
+        self._audio_end = 0  # write position just after the last real (non-padding) sample
+        self._levels: deque[tuple[int, float]] = deque()  # (end position, level) of queued chunks
+
+    # -- event loop side ---------------------------------------------------------------------------
+    def play(self, pcm24k: bytes) -> None:
+        if len(pcm24k) % 2:
+            raise AudioError(f"reply audio must be whole PCM16 samples, got {len(pcm24k)} bytes")
+        samples = np.frombuffer(pcm24k, dtype=np.int16)
+        if self._resampler is not None:
+            samples = self._resampler.resample_chunk(samples)
+        if not self._reply_open:
+            self._reply_open = True
+            self._reply_start, self._reply_samples = self.ring.write_pos, 0
+        self._enqueue_audio(samples)
+
+    def end_reply(self) -> None:
+        if self._resampler is not None and self._reply_open:
+            self._enqueue_audio(self._resampler.resample_chunk(np.zeros(0, np.int16), last=True))
+            self._resampler.clear()
+        self._reply_open = False
+        self.ring.write(np.zeros(self.tail_pad_samples, np.int16))
+
+    def flush(self) -> float:
+        heard = self.played_seconds
+        if self._resampler is not None:
+            self._resampler.clear()
+        self._reply_open = False
+        dropped = self.ring.fade_out(self.fade_samples)
+        self._audio_end = self.ring.write_pos
+        self._reply_samples = max(0, self._reply_samples - dropped)
+        self._levels.clear()
+        return heard
+
+    @property
+    def heard_pos(self) -> int:
+        return self.ring.read_pos - self.latency_samples
+
+    @property
+    def played_seconds(self) -> float:
+        played = min(max(self.heard_pos - self._reply_start, 0), self._reply_samples)
+        return played / self.rate
+
+    @property
+    def audible(self) -> bool:
+        return self.heard_pos < self._audio_end
+
+    @property
+    def level_dbfs(self) -> float:
+        position = self.heard_pos
+        while self._levels and self._levels[0][0] <= position:
+            self._levels.popleft()
+        if not self.audible or not self._levels:
+            return SILENCE_DBFS
+        return self._levels[0][1]
+
+    @property
+    def pending_seconds(self) -> float:
+        return len(self.ring) / self.rate
+
+    def _enqueue_audio(self, samples: Int16Array) -> None:
+        if not samples.size:
+            return
+        self.ring.write(samples)
+        self._reply_samples += int(samples.size)
+        self._audio_end = self.ring.write_pos
+        self._levels.append((self.ring.write_pos, dbfs(samples)))
+
+    # -- PortAudio thread side --------------------------------------------------------------------
+    def fill(self, out: Int16Array) -> None:
+        """Fill one output block; silence where nothing is queued."""
+        got = self.ring.read_into(out)
+        if got < out.size and self._reply_open:
+            self.underflows += 1
+            tail = min(got, self.fade_samples)  # ramp down into the gap instead of clicking
+            out[got - tail : got] = apply_fade_out(out[got - tail : got])
+
+
+class Speaker:
+    """An AudioSink over a real output device at 24 kHz (resampled when the device needs another rate)."""
+
+    def __init__(self, device: int | str | None = None) -> None:
+        self._device_spec = device
+        self._stream: Any = None
+        self._queue = PlaybackQueue()
+        self.samplerate = 0
+        self.device_name = ""
+        self._device_underflows = 0
+        self._on_drained: Callable[[], object] | None = None
+
+    async def __aenter__(self) -> Self:
+        sd, device = open_device(self._device_spec, "output")
+        rate, channels = self._pick_format(sd, device.index, device.default_rate, device.output_channels)
+        block = round(rate * BLOCK_SECONDS)
+        try:
+            self._stream = sd.OutputStream(
+                device=device.index, samplerate=rate, channels=channels, dtype="int16",
+                blocksize=block, latency="low", callback=self._callback,
+            )
+            self._queue = PlaybackQueue(rate, latency=float(self._stream.latency))
+            self._stream.start()
+        except sd.PortAudioError as error:
+            self._close(abort=True)
+            raise audio_error(error, f"open output device {device.name!r}") from error
+        self.samplerate, self.device_name = rate, device.name
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._close(abort=exc_info[0] is not None)
+
+    @property
+    def latency(self) -> float:
+        return self._queue.latency_samples / self._queue.rate
+
+    @property
+    def played_seconds(self) -> float:
+        return self._queue.played_seconds
+
+    @property
+    def audible(self) -> bool:
+        return self._queue.audible
+
+    @property
+    def level_dbfs(self) -> float:
+        return self._queue.level_dbfs
+
+    @property
+    def underflows(self) -> int:
+        return self._queue.underflows + self._device_underflows
+
+    def play(self, pcm24k: bytes) -> None:
+        self._queue.play(pcm24k)
+
+    def end_reply(self) -> None:
+        self._queue.end_reply()
+
+    def flush(self) -> float:
+        return self._queue.flush()
+
+    async def drain(self) -> None:
+        if self._stream is not None and self._queue.pending_seconds > 0:
+            loop = asyncio.get_running_loop()
+            drained = asyncio.Event()
+            self._on_drained = lambda: loop.call_soon_threadsafe(drained.set)
+            if self._queue.pending_seconds > 0:
+                await drained.wait()
+            self._on_drained = None
+        await asyncio.sleep(self.latency)  # the last block is still in the device buffers
+
+    @staticmethod
+    def _pick_format(sd: Any, index: int, default_rate: int, available: int) -> tuple[int, int]:
+        for rate in (OUTPUT_RATE, default_rate):
+            for channels in sorted({1, max(1, min(available, 2))}):
+                try:
+                    sd.check_output_settings(device=index, samplerate=rate, channels=channels, dtype="int16")
+                    return rate, channels
+                except sd.PortAudioError:
+                    continue
+        return default_rate, max(1, min(available, 2))
+
+    def _callback(self, outdata: Int16Array, _frames: int, _time: Any, status: Any) -> None:
+        # PortAudio thread: one copy out of the ring (plus a channel copy on stereo-only devices).
+        if status.output_underflow:
+            self._device_underflows += 1
+        self._queue.fill(outdata[:, 0])
+        if outdata.shape[1] > 1:
+            outdata[:, 1:] = outdata[:, :1]
+        on_drained = self._on_drained
+        if on_drained is not None and not len(self._queue.ring):
+            self._on_drained = None
+            on_drained()
+
+    def _close(self, *, abort: bool) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            if abort:
+                stream.abort()
+            else:
+                stream.stop()
+            stream.close()

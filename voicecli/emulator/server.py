@@ -1,0 +1,171 @@
+"""The emulator server: TLS WebSocket on loopback, routing, upgrade refusals, and the control surface."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.http11 import Request, Response
+
+from voicecli.emulator.connection import Connection, EmulatorConnection, Shared
+from voicecli.emulator.faults import Faults
+from voicecli.emulator.options import EmulatorOptions, route_request
+from voicecli.emulator.records import Recorder
+from voicecli.emulator.scenario import Scenario, load_scenario
+from voicecli.emulator.session import SessionStore
+from voicecli.emulator.tls import TlsFiles, ensure_tls_files
+
+PLACEHOLDER_KEY = "emulator-key"
+_STATUS_TEXT = {
+    401: "Request had invalid authentication credentials.",
+    403: "The caller does not have permission.",
+    404: "Not Found",
+    429: "Resource has been exhausted (e.g. check quota).",
+    500: "Internal error encountered.",
+    503: "The service is currently unavailable.",
+}
+
+
+class Emulator:
+    """The local Live service. ``async with Emulator(ca_dir=...) as emu:`` serves until exit.
+
+    Options are those of :class:`EmulatorOptions` (``speed``, ``lifetime_s``, ``go_away_lead_s``,
+    ``handle_ttl_s``, ``valid_keys``, ...). ``faults`` is the fault control API and ``record`` the
+    list of frame records.
+    """
+
+    def __init__(
+        self,
+        *,
+        ca_dir: Path,
+        scenario: Scenario | Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        record_file: Path | None = None,
+        faults: Faults | None = None,
+        options: EmulatorOptions | None = None,
+        **option_values: Any,
+    ) -> None:
+        self.options = options or EmulatorOptions(**option_values)
+        if options is not None and option_values:
+            raise TypeError("pass either options= or option keywords, not both")
+        self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.faults = faults or Faults()
+        self.host = host
+        self._requested_port = port
+        self._ca_dir = ca_dir
+        self._recorder = Recorder(record_file, keep=self.options.keep_records)
+        self._store = SessionStore(self.options.handle_ttl_s)
+        self._ids = itertools.count(1)
+        self._server: Server | None = None
+        self._tls: TlsFiles | None = None
+        self.port = 0
+
+    # ---- public surface ---------------------------------------------------------------------
+
+    @property
+    def record(self) -> list[dict[str, Any]]:
+        return self._recorder.records
+
+    @property
+    def base_url(self) -> str:
+        return f"https://{self.host}:{self.port}"
+
+    @property
+    def ca_file(self) -> Path:
+        if self._tls is None:
+            raise RuntimeError("the emulator is not started")
+        return self._tls.ca_file
+
+    def env(self) -> dict[str, str]:
+        """Environment that points an unmodified google-genai app at this emulator."""
+        return {
+            "GOOGLE_GEMINI_BASE_URL": self.base_url,
+            "GOOGLE_VERTEX_BASE_URL": self.base_url,
+            "SSL_CERT_FILE": str(self.ca_file),
+            "GEMINI_API_KEY": PLACEHOLDER_KEY,
+        }
+
+    def client_ssl_context(self) -> Any:
+        """A verifying SSL context trusting the emulator's CA (for ``async_client_args={"ssl": ...}``)."""
+        if self._tls is None:
+            raise RuntimeError("the emulator is not started")
+        return self._tls.client_context()
+
+    async def start(self) -> None:
+        self._tls = await asyncio.to_thread(ensure_tls_files, self._ca_dir)
+        shared = Shared(options=self.options, scenario=self.scenario, store=self._store,
+                        recorder=self._recorder, faults=self.faults, synth_lock=asyncio.Lock())
+
+        async def handler(ws: ServerConnection) -> None:
+            assert isinstance(ws, EmulatorConnection)
+            await Connection(ws, ws.id_number, shared).run()
+
+        self._server = await serve(
+            handler, self.host, self._requested_port, ssl=self._tls.server_context(),
+            process_request=self._process_request, create_connection=_numbered(self._ids),
+            max_size=16 * 2**20, compression=None,
+        )
+        sockets = list(self._server.sockets)
+        self.port = int(sockets[0].getsockname()[1])
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        self._recorder.close()
+
+    async def serve_forever(self) -> None:
+        if self._server is None:
+            await self.start()
+        assert self._server is not None
+        await self._server.serve_forever()
+
+    async def __aenter__(self) -> Emulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.stop()
+
+    # ---- the upgrade ------------------------------------------------------------------------
+
+    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        assert isinstance(connection, EmulatorConnection)
+        connection.pong_delay_s = self.faults.pong_delay_s
+        refusal = self.faults.take_refusal()
+        if refusal is not None:
+            return _refuse(connection, refusal, request.path)
+        route = route_request(request.path, request.headers)
+        if route is None:
+            return _refuse(connection, 404, request.path)
+        if route.vertex and not route.api_key:
+            valid = self.options.valid_keys
+            if not route.bearer or (valid is not None and route.bearer not in valid):
+                return _refuse(connection, 401, request.path)
+        connection.route = route
+        return None
+
+
+def _refuse(connection: ServerConnection, status: int, path: str) -> Response:
+    response = connection.respond(status, _STATUS_TEXT.get(status, "Refused") + "\n")
+    response.headers = Headers({**dict(response.headers.raw_items()), "Content-Type": "text/plain"})
+    return response
+
+
+def _numbered(ids: itertools.count[int]) -> Any:
+    """A connection factory that gives each connection a small id for records."""
+
+    def create(*args: Any, **kwargs: Any) -> EmulatorConnection:
+        connection = EmulatorConnection(*args, **kwargs)
+        connection.id_number = next(ids)
+        return connection
+
+    return create

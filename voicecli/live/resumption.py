@@ -1,0 +1,57 @@
+"""Which resumption updates and turn ends release buffered messages, on each backend.
+
+Ties the handle store to the replay buffer so that a message is only released when the handle
+we would resume with covers it:
+
+* Transparent mode (Vertex AI): an update's ``lastConsumedClientMessageIndex`` is applied
+  only when its handle was stored (``resumable: true``); a non-resumable update's index
+  describes a state we cannot resume to.
+* Developer API: every stored handle is a resumable point. Turn completions are points too,
+  unless the service has shown it refreshes handles after turns: then the next update (tens
+  of ms later) is the point, and the handle held at the turn end still predates the turn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from voicecli.live.handles import HandleStore
+from voicecli.live.replay import Buffered, ReplayBuffer, ReplayLimits
+
+
+class ResumptionPolicy:
+    def __init__(
+        self, clock: Callable[[], float], *, transparent: bool, limits: ReplayLimits | None = None
+    ) -> None:
+        self.transparent = transparent
+        self.handles = HandleStore(clock)
+        self.buffer = ReplayBuffer(clock, limits)
+        self.refreshes_handles = False
+        self._turn_ended_on_this_connection = False
+
+    def on_connect(self) -> list[Buffered]:
+        """A connection (fresh or resumed) starts; returns what to replay after setup."""
+        self._turn_ended_on_this_connection = False
+        return self.buffer.new_connection()
+
+    def on_update(self, new_handle: str | None, resumable: bool, last_consumed_index: int | None) -> None:
+        if not self.handles.update(new_handle, resumable):
+            return
+        if self.transparent:
+            if last_consumed_index is not None:
+                self.buffer.ack(last_consumed_index)
+            return
+        if self._turn_ended_on_this_connection:
+            self.refreshes_handles = True
+        self.buffer.mark_resumable_point()
+
+    def on_turn_complete(self) -> None:
+        self._turn_ended_on_this_connection = True
+        if not self.transparent and not self.refreshes_handles:
+            self.buffer.mark_resumable_point()
+
+    def on_stale_handle(self) -> None:
+        """The service no longer knows the session: the next connection starts afresh."""
+        self.handles.clear()
+        self.buffer.clear()
+        self.refreshes_handles = False

@@ -1,0 +1,343 @@
+"""The persona linter: a catalogue of rules with stable codes, each documented in docs/lint-rules.md.
+
+Rules read a loaded ``Persona`` and never import or run tool handlers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from voicecli.persona.bindings import command_executable, python_binding_problem
+from voicecli.persona.instructions import compile_instructions
+from voicecli.persona.language import is_well_formed
+from voicecli.persona.model import Persona
+from voicecli.persona.schema import SECTION_ORDER
+from voicecli.persona.source import PathKey
+
+Severity = Literal["error", "warning"]
+
+# Above these sizes one system instruction tries to do too much; split it into chained prompts.
+MAX_INSTRUCTION_WORDS = 1500
+MAX_STEP_WORDS = 250
+MIN_DESCRIPTION_WORDS = 6
+REQUIRED_SECTIONS = ("persona", "rules")
+JSON_SCHEMA_TYPES = {"string", "number", "integer", "boolean", "array", "object", "null"}
+# JSON Schema keywords the Live API refuses in function parameters (setup fails with close code 1007).
+UNSUPPORTED_SCHEMA_KEYWORDS = {
+    "additionalProperties",
+    "patternProperties",
+    "unevaluatedProperties",
+    "$ref",
+    "$defs",
+    "definitions",
+    "$schema",
+    "$id",
+    "allOf",
+    "oneOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependentRequired",
+    "dependentSchemas",
+    "const",
+    "contains",
+}
+SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+_AT_ONCE = re.compile(
+    r"\b(at once|at the same time|simultaneously|in parallel|all together)\b", re.IGNORECASE
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    message: str
+    file: str
+    line: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+RULES: dict[str, Rule] = {
+    rule.code: rule
+    for rule in (
+        Rule("VC101", "persona-name-missing", "error", "The persona has no name."),
+        Rule("VC102", "persona-role-missing", "error", "The persona has no role."),
+        Rule("VC103", "section-missing", "error", "A required section (persona, rules) is missing."),
+        Rule(
+            "VC104",
+            "section-order",
+            "warning",
+            "Sections are not in the order persona, greeting, rules, guardrails, tools, session.",
+        ),
+        Rule("VC105", "accent-without-language", "error", "An accent is set without an explicit language."),
+        Rule("VC106", "invalid-language-code", "error", "A language code is not a valid BCP-47 tag."),
+        Rule(
+            "VC107", "greeting-missing", "warning", "No greeting: the agent will wait for the user to speak."
+        ),
+        Rule("VC108", "guardrails-missing", "warning", "No guardrails."),
+        Rule("VC201", "step-uses-undeclared-tool", "error", "A step names a tool that is not declared."),
+        Rule("VC202", "tool-unused", "warning", "A declared tool is not used by any step."),
+        Rule(
+            "VC203", "several-calls-in-one-step", "warning", "A step asks for several function calls at once."
+        ),
+        Rule(
+            "VC204",
+            "instructions-too-long",
+            "warning",
+            "The instructions are long enough that prompt chaining would serve better.",
+        ),
+        Rule("VC301", "tool-condition-missing", "error", "A tool has no invocation condition (when)."),
+        Rule("VC302", "tool-description-vague", "warning", "A tool description is missing or too short."),
+        Rule("VC303", "parameter-description-missing", "warning", "A parameter has no description."),
+        Rule("VC304", "required-not-in-properties", "error", "A required name is missing from properties."),
+        Rule(
+            "VC305",
+            "invalid-parameters-schema",
+            "error",
+            "The parameters are not a valid JSON Schema object.",
+        ),
+        Rule(
+            "VC306",
+            "unsupported-schema-keyword",
+            "error",
+            "The parameters use a JSON Schema keyword the Live API rejects.",
+        ),
+        Rule("VC307", "tool-name-not-snake-case", "error", "A tool name is not snake_case."),
+        Rule("VC308", "tool-name-duplicate", "error", "Two tools share a name."),
+        Rule("VC309", "handler-unresolved", "error", "A handler binding does not resolve."),
+    )
+}
+
+
+class _Report:
+    def __init__(self, persona: Persona) -> None:
+        self.persona = persona
+        self.findings: list[Finding] = []
+
+    def add(self, code: str, path: PathKey, message: str, severity: Severity | None = None) -> None:
+        source = self.persona.source
+        line = source.line_of(path) if source is not None else 1
+        self.findings.append(
+            Finding(code, severity or RULES[code].severity, message, str(self.persona.path), line)
+        )
+
+
+def _check_persona_block(report: _Report) -> None:
+    persona, info = report.persona, report.persona.persona
+    if "persona" in persona.sections:
+        if not info.name:
+            report.add("VC101", ("persona",), "persona.name is missing: give the agent a name")
+        if not info.role:
+            report.add("VC102", ("persona",), "persona.role is missing: say in one line what the agent does")
+    if info.accent and not info.language:
+        report.add("VC105", ("persona", "accent"), "accent is set but persona.language is not")
+    codes: list[tuple[PathKey, str]] = []
+    if info.language:
+        codes.append((("persona", "language"), info.language))
+    session_source = persona.source.lines if persona.source else {}
+    for key in ("input_transcription_languages", "output_transcription_languages"):
+        if ("session", key) in session_source:  # only codes written in the file, not defaults
+            codes.extend(
+                ((("session", key, index), code) for index, code in enumerate(getattr(persona.session, key)))
+            )
+    for path, code in codes:
+        if not is_well_formed(code):
+            report.add("VC106", path, f"{code!r} is not a BCP-47 language tag (for example en-US, pt-BR)")
+
+
+def _check_sections(report: _Report) -> None:
+    sections = report.persona.sections
+    for name in REQUIRED_SECTIONS:
+        if name not in sections:
+            report.add("VC103", (), f"the '{name}' section is missing")
+    if "greeting" not in sections:
+        report.add("VC107", (), "no greeting: add one so the agent opens the conversation")
+    guardrails = report.persona.guardrails
+    if guardrails is None or not (guardrails.must_not or guardrails.examples):
+        report.add("VC108", ("guardrails",), "no guardrails: say what the agent must not do")
+    known = [name for name in sections if name in SECTION_ORDER]
+    expected = sorted(known, key=SECTION_ORDER.index)
+    if known != expected:
+        first_wrong = next(a for a, b in zip(known, expected, strict=True) if a != b)
+        report.add("VC104", (first_wrong,), f"sections should come in the order {', '.join(expected)}")
+
+
+def _tool_names_in(text: str, names: set[str]) -> list[str]:
+    words = re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)
+    return list(dict.fromkeys(word for word in words if word in names))
+
+
+def _check_steps(report: _Report) -> None:
+    persona = report.persona
+    declared = {tool.name for tool in persona.tools}
+    used: set[str] = set()
+    for index, step in enumerate(persona.rules):
+        for position, name in enumerate(step.tools):
+            used.add(name)
+            if name not in declared:
+                report.add(
+                    "VC201", ("rules", index, "tools", position), f"step uses undeclared tool {name!r}"
+                )
+        used.update(_tool_names_in(step.instructions, declared))
+        for sentence in _SENTENCE_END.split(step.instructions):
+            named = _tool_names_in(sentence, declared)
+            if len(named) > 1 or (named and _AT_ONCE.search(sentence)):
+                report.add(
+                    "VC203",
+                    ("rules", index, "instructions"),
+                    f"one sentence asks for {', '.join(named)} together: give each call its own sentence",
+                )
+            elif _AT_ONCE.search(sentence) and re.search(r"\b(call|tools?|functions?)\b", sentence, re.I):
+                report.add(
+                    "VC203",
+                    ("rules", index, "instructions"),
+                    "the step asks for several function calls at once: make them one at a time",
+                )
+        words = len(step.instructions.split())
+        if words > MAX_STEP_WORDS:
+            report.add(
+                "VC204",
+                ("rules", index, "instructions"),
+                f"step has {words} words (limit {MAX_STEP_WORDS}): split it or chain prompts",
+            )
+    for index, tool in enumerate(persona.tools):
+        if tool.name not in used:
+            report.add("VC202", ("tools", index, "name"), f"tool {tool.name!r} is not used by any step")
+    words = len(compile_instructions(persona).split())
+    if words > MAX_INSTRUCTION_WORDS:
+        report.add(
+            "VC204",
+            ("rules",),
+            f"compiled instruction has {words} words (limit {MAX_INSTRUCTION_WORDS}): chain prompts",
+        )
+
+
+def _check_schema(report: _Report, schema: Any, path: PathKey, *, top: bool) -> None:
+    """Structural checks of one JSON Schema node, recursing into properties and items."""
+    if not isinstance(schema, dict):
+        report.add("VC305", path, "a schema must be a mapping")
+        return
+    for keyword in sorted(set(schema) & UNSUPPORTED_SCHEMA_KEYWORDS):
+        report.add("VC306", (*path, keyword), f"the Live API rejects the JSON Schema keyword {keyword!r}")
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if kind is None and "anyOf" not in schema and "enum" not in schema:
+        report.add("VC305", path, "schema has no 'type'")
+    elif kind is not None and not all(isinstance(k, str) and k in JSON_SCHEMA_TYPES for k in kinds):
+        report.add("VC305", (*path, "type"), f"unknown type {kind!r}")
+    if top and kind != "object":
+        report.add("VC305", path, "parameters must be a schema with type: object")
+    if "enum" in schema and (not isinstance(schema["enum"], list) or not schema["enum"]):
+        report.add("VC305", (*path, "enum"), "enum must be a non-empty list")
+    properties = schema.get("properties", {})
+    if not isinstance(properties, dict):
+        report.add("VC305", (*path, "properties"), "properties must be a mapping")
+        properties = {}
+    for name, child in properties.items():
+        child_path = (*path, "properties", name)
+        if isinstance(child, dict) and not str(child.get("description", "")).strip():
+            report.add("VC303", child_path, f"parameter {name!r} has no description")
+        _check_schema(report, child, child_path, top=False)
+    required = schema.get("required", [])
+    if not isinstance(required, list) or not all(isinstance(name, str) for name in required):
+        report.add("VC305", (*path, "required"), "required must be a list of property names")
+    else:
+        for name in required:
+            if name not in properties:
+                report.add("VC304", (*path, "required"), f"required name {name!r} is not in properties")
+    if "array" in kinds:
+        if "items" not in schema:
+            report.add("VC305", path, "an array schema needs 'items'")
+        else:
+            _check_schema(report, schema["items"], (*path, "items"), top=False)
+    for index, option in enumerate(schema.get("anyOf", []) if isinstance(schema.get("anyOf"), list) else []):
+        _check_schema(report, option, (*path, "anyOf", index), top=False)
+
+
+def _check_tools(report: _Report) -> None:
+    persona = report.persona
+    seen: set[str] = set()
+    for index, tool in enumerate(persona.tools):
+        at: PathKey = ("tools", index)
+        if not SNAKE_CASE.match(tool.name):
+            report.add("VC307", (*at, "name"), f"tool name {tool.name!r} is not snake_case")
+        if tool.name in seen:
+            report.add("VC308", (*at, "name"), f"tool name {tool.name!r} is declared twice")
+        seen.add(tool.name)
+        if not tool.when:
+            report.add("VC301", at, f"tool {tool.name!r} has no 'when': say when the agent should call it")
+        if not tool.description:
+            report.add("VC302", at, f"tool {tool.name!r} has no description", severity="error")
+        elif len(tool.description.split()) < MIN_DESCRIPTION_WORDS:
+            report.add(
+                "VC302",
+                (*at, "description"),
+                f"description of {tool.name!r} is too short to guide the model "
+                f"(fewer than {MIN_DESCRIPTION_WORDS} words)",
+            )
+        _check_schema(report, tool.parameters, (*at, "parameters"), top=True)
+        _check_handler(report, index)
+
+
+def _check_handler(report: _Report, index: int) -> None:
+    tool = report.persona.tools[index]
+    folder = report.persona.folder
+    if tool.handler.python is not None:
+        problem = python_binding_problem(folder, tool.handler.python)
+        if problem:
+            report.add("VC309", ("tools", index, "handler", "python"), problem)
+    elif tool.handler.command:
+        program = tool.handler.command[0]
+        if command_executable(folder, program) is None:
+            report.add(
+                "VC309",
+                ("tools", index, "handler", "command"),
+                f"command {program!r} is not an executable file or on PATH",
+            )
+
+
+CHECKS: tuple[Callable[[_Report], None], ...] = (
+    _check_sections,
+    _check_persona_block,
+    _check_steps,
+    _check_tools,
+)
+
+
+def lint_persona(persona: Persona) -> list[Finding]:
+    """Every finding for ``persona``, sorted by line."""
+    report = _Report(persona)
+    for check in CHECKS:
+        check(report)
+    return sorted(report.findings, key=lambda finding: (finding.line, finding.code))
+
+
+def persona_files(target: Path) -> Iterator[Path]:
+    """A file as itself; a folder as every persona file in it (not recursive), sorted."""
+    if target.is_dir():
+        yield from sorted(
+            path for path in target.iterdir() if path.suffix in (".yaml", ".yml") and path.is_file()
+        )
+    else:
+        yield target
+
+
+def counts_as_error(finding: Finding, *, strict: bool) -> bool:
+    return finding.severity == "error" or strict

@@ -1,0 +1,101 @@
+"""The session log's tables, versioned with ``PRAGMA user_version``.
+
+Every row of a session carries ``seq``, one counter shared by all its tables, so a session
+replays in the order things happened even when two events share a timestamp.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from voicecli.errors import VoicecliError
+
+SCHEMA_VERSION = 1
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE sessions (
+        id          TEXT PRIMARY KEY,
+        persona     TEXT NOT NULL,
+        backend     TEXT NOT NULL,
+        model       TEXT NOT NULL,
+        started_at  REAL NOT NULL,
+        ended_at    REAL,
+        outcome     TEXT,
+        meta        TEXT NOT NULL DEFAULT '{}',
+        summary     TEXT
+    );
+    CREATE INDEX sessions_started ON sessions (started_at);
+
+    CREATE TABLE transcripts (
+        session_id  TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        seq         INTEGER NOT NULL,
+        at          REAL NOT NULL,
+        turn        INTEGER NOT NULL,
+        role        TEXT NOT NULL CHECK (role IN ('user', 'agent')),
+        text        TEXT NOT NULL,
+        interrupted INTEGER NOT NULL DEFAULT 0,
+        heard_text  TEXT,
+        PRIMARY KEY (session_id, seq)
+    );
+
+    CREATE TABLE tool_calls (
+        session_id  TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        seq         INTEGER NOT NULL,
+        at          REAL NOT NULL,
+        call_id     TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        args        TEXT NOT NULL,
+        response    TEXT,
+        ok          INTEGER NOT NULL,
+        seconds     REAL NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('done', 'cancelled', 'error', 'timeout')),
+        PRIMARY KEY (session_id, seq)
+    );
+
+    CREATE TABLE usage (
+        session_id      TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        seq             INTEGER NOT NULL,
+        at              REAL NOT NULL,
+        prompt_tokens   INTEGER NOT NULL,
+        response_tokens INTEGER NOT NULL,
+        total_tokens    INTEGER NOT NULL,
+        PRIMARY KEY (session_id, seq)
+    );
+
+    CREATE TABLE events (
+        session_id  TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        seq         INTEGER NOT NULL,
+        at          REAL NOT NULL,
+        kind        TEXT NOT NULL,
+        detail      TEXT NOT NULL,
+        PRIMARY KEY (session_id, seq)
+    );
+    """,
+}
+
+
+def migrate(conn: sqlite3.Connection, where: str) -> None:
+    """Bring the database at ``where`` up to ``SCHEMA_VERSION``; refuse one from a newer voicecli.
+
+    The version is read inside an immediate transaction, so two processes opening a fresh file
+    at once do not both create the tables.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise VoicecliError(
+                f"the session log {where} has schema version {version}; "
+                f"this voicecli reads up to {SCHEMA_VERSION}",
+                hint="upgrade voicecli, or pass --log-db to use another file",
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in _MIGRATIONS[target].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {target}")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -1,0 +1,289 @@
+"""Assembles one ``talk`` run: backend, emulator, audio ends, tools, log, view; runs it; exit code.
+
+This is where the parts meet. It imports no Typer and no Rich: the CLI hands it a view and
+renders whatever it raises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from voicecli import events as ev
+from voicecli.agent import Conversation, ScriptTurn, split_frames
+from voicecli.errors import EXIT_INTERRUPTED, UsageError, VoicecliError
+from voicecli.live.config import TalkSettings, model_for, vad_mode
+
+if TYPE_CHECKING:
+    from voicecli.live.backends import Credentials
+    from voicecli.persona import Persona
+
+
+class ViewLike(Protocol):
+    def start(self) -> None: ...
+    def handle(self, event: object) -> None: ...
+    def stop(self) -> None: ...
+
+
+@dataclass
+class TalkRequest:
+    persona: Persona
+    settings: TalkSettings
+    offline: bool = False
+    backend_flag: Literal["developer", "vertex"] | None = None
+    inputs: list[Path] = field(default_factory=list)
+    says: list[str] = field(default_factory=list)
+    output: Path | None = None
+    realtime: bool = True
+    max_turns: int | None = None
+    timeout_s: float | None = None
+    log_db: Path | None = None
+    input_device: str | None = None
+    output_device: str | None = None
+    echo_guard: bool = False
+    greeting: bool = True
+    emulator_speed: float = 1.0
+    emulator_options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def scripted(self) -> bool:
+        return bool(self.inputs or self.says)
+
+
+@dataclass
+class TalkResult:
+    exit_code: int
+    summary: dict[str, Any]
+
+
+def scenario_for(persona: Persona) -> Path | None:
+    """The emulator scenario shipped beside a persona (``laura.yaml`` -> ``laura.scenario.yaml``)."""
+    candidate = persona.path.with_name(f"{persona.path.stem}.scenario.yaml")
+    return candidate if candidate.exists() else None
+
+
+async def build_script(request: TalkRequest) -> list[ScriptTurn]:
+    """The scripted user turns, in order: every --input WAV, then every --say line."""
+    from voicecli.audio import WavSource
+
+    turns: list[ScriptTurn] = []
+    for path in request.inputs:
+        if not path.exists():
+            raise UsageError(f"input file not found: {path}")
+        turns.append(ScriptTurn(label=path.name, frames=await _collect(WavSource(path, realtime=False))))
+    if request.says:
+        from voicecli.emulator.voice import synthesize
+
+        for line in request.says:
+            turns.append(ScriptTurn(label=line, frames=split_frames(synthesize(line, rate=ev.FRAME_RATE))))
+    return turns
+
+
+async def _collect(source: Any) -> list[bytes]:
+    async with source:
+        return [frame async for frame in source.frames()]
+
+
+@contextlib.asynccontextmanager
+async def open_backend(request: TalkRequest) -> AsyncIterator[Credentials]:
+    """Credentials for the real service, or for an in-process emulator running the persona's scenario."""
+    from voicecli.live.backends import Credentials, credentials_from_env
+
+    if not request.offline:
+        yield credentials_from_env(os.environ, request.backend_flag)
+        return
+    from voicecli.emulator import Emulator
+    from voicecli.paths import data_dir
+
+    async with Emulator(
+        scenario=scenario_for(request.persona),
+        ca_dir=data_dir() / "emulator-ca",
+        speed=request.emulator_speed,
+        **request.emulator_options,
+    ) as emulator:
+        vertex = request.settings.backend == "vertex"
+        yield Credentials(
+            "vertex" if vertex else "developer",
+            api_key="emulator-key",
+            base_url=emulator.base_url,
+            ca_file=emulator.ca_file,
+            offline=True,
+        )
+
+
+def run_talk(request: TalkRequest, view: ViewLike) -> TalkResult:
+    """Run the conversation to its end; returns the exit code and the summary."""
+    stats_holder: list[Conversation] = []
+    exit_code = 0
+    view.start()
+    try:
+        asyncio.run(_talk(request, view, stats_holder))
+    except KeyboardInterrupt:
+        exit_code = EXIT_INTERRUPTED
+    except VoicecliError as error:
+        view.handle({"type": "error", "message": error.message, "exit_code": error.exit_code})
+        view.stop()
+        raise
+    view.stop()
+    summary = stats_holder[0].stats.summary() if stats_holder else {}
+    if stats_holder and stats_holder[0].session_id:
+        summary["session_id"] = stats_holder[0].session_id
+    return TalkResult(exit_code, summary)
+
+
+async def _talk(request: TalkRequest, view: ViewLike, holder: list[Conversation]) -> None:
+    from voicecli.live.backends import make_client
+    from voicecli.live.config import build_live_config
+    from voicecli.live.connection import LiveConnection
+    from voicecli.store import SessionLog
+    from voicecli.tools import ToolRuntime
+
+    persona, settings = request.persona, request.settings
+    script = await build_script(request) if request.scripted else []
+    async with open_backend(request) as creds:
+        settings = replace(settings, backend=creds.backend)
+        model = model_for(persona, settings)
+        client = make_client(creds)
+        log = SessionLog.open(request.log_db)
+        session_id = log.start_session(persona.name, creds.describe(), model,
+                                       meta={"offline": request.offline, "vad": vad_mode(persona, settings)})
+        view.handle({"type": "session", "id": session_id, "persona": persona.name,
+                     "backend": creds.describe(), "model": model})
+        outcome = "error"
+        async with _sink(request) as sink:
+            conversation = Conversation(
+                persona=persona, tools=ToolRuntime(persona), sink=sink, notify=view.handle, log=log,
+                session_id=session_id, greeting=request.greeting,
+            )
+            holder.append(conversation)
+
+            async def connect(conv: Conversation) -> None:
+                def config_for(handle: str | None, context: str | None) -> Any:
+                    return build_live_config(persona, replace(settings, resumption_handle=handle,
+                                                              extra_context=context))
+
+                connection = LiveConnection(
+                    client, model, config_for, conv.outgoing, conv.on_server_event,
+                    conv.on_connection_event, transparent=creds.backend == "vertex",
+                    at_safe_point=conv.at_safe_point, context_summary=conv.context_summary,
+                )
+                await connection.run()
+
+            gate = _local_gate() if vad_mode(persona, settings) == "local" else None
+            try:
+                if request.scripted:
+                    await conversation.run_script(connect, script, realtime=request.realtime, gate=gate,
+                                                  max_turns=request.max_turns, timeout_s=request.timeout_s)
+                else:
+                    await _talk_live(request, conversation, connect, gate)
+                outcome = "completed"
+            except asyncio.CancelledError:
+                outcome = "interrupted"
+                raise
+            except BaseExceptionGroup as group:
+                first = _first_error(group)
+                outcome = type(first).__name__
+                raise first from None
+            except VoicecliError as error:
+                outcome = type(error).__name__
+                raise
+            finally:
+                summary = conversation.stats.summary()
+                log.end_session(session_id, outcome=outcome, summary=summary)
+                log.close()
+                view.handle({"type": "summary", "session_id": session_id, "outcome": outcome, **summary})
+
+
+def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The error that ended a task group, preferring one meant for the user."""
+    leaves: list[BaseException] = []
+    stack: list[BaseException] = [group]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, BaseExceptionGroup):
+            stack.extend(reversed(item.exceptions))
+        else:
+            leaves.append(item)
+    for leaf in leaves:
+        if isinstance(leaf, VoicecliError):
+            return leaf
+    return leaves[0]
+
+
+async def _talk_live(request: TalkRequest, conversation: Conversation,
+                     connect: Callable[[Conversation], Coroutine[Any, Any, None]], gate: Any) -> None:
+    from voicecli.audio import EchoGuard, Microphone
+
+    guard = EchoGuard() if request.echo_guard else None
+    async with Microphone(request.input_device) as mic:
+        admit = None
+        if guard is not None:
+            def admit(frame: bytes) -> bool:
+                return guard.admit(frame, playback_audible=conversation.sink.audible,
+                                   playback_level_dbfs=-20.0)
+
+        async def drive() -> None:
+            await conversation.pump_microphone(mic.frames(), level=lambda: mic.level_dbfs, gate=gate,
+                                               admit=admit)
+
+        async with asyncio.timeout(request.timeout_s):
+            await conversation.run(connect, drive)
+
+
+def _local_gate() -> Any:
+    from voicecli.audio import LocalVad
+
+    return LocalVad()
+
+
+@contextlib.asynccontextmanager
+async def _sink(request: TalkRequest) -> AsyncIterator[Any]:
+    """Where agent audio goes: a WAV file, the speaker, both, or nowhere (scripted, no --output)."""
+    from voicecli.audio import Speaker, WavSink
+
+    async with contextlib.AsyncExitStack() as stack:
+        sinks: list[Any] = []
+        if request.output is not None:
+            sinks.append(await stack.enter_async_context(WavSink(request.output)))
+        if not request.scripted:
+            sinks.append(await stack.enter_async_context(Speaker(request.output_device)))
+        yield TeeSink(sinks)
+
+
+class TeeSink:
+    """Sends agent audio to several sinks; the first one (the user's ears if any) reports progress."""
+
+    def __init__(self, sinks: list[Any]) -> None:
+        self.sinks = sinks
+        self._received_s = 0.0
+        self._started = time.monotonic()
+
+    def play(self, pcm24k: bytes) -> None:
+        for sink in self.sinks:
+            sink.play(pcm24k)
+
+    def end_reply(self) -> None:
+        for sink in self.sinks:
+            sink.end_reply()
+
+    def flush(self) -> float:
+        heard = [sink.flush() for sink in self.sinks]
+        return heard[-1] if heard else 0.0
+
+    @property
+    def played_seconds(self) -> float:
+        return float(self.sinks[-1].played_seconds) if self.sinks else 0.0
+
+    @property
+    def audible(self) -> bool:
+        return any(sink.audible for sink in self.sinks)
+
+    async def drain(self) -> None:
+        for sink in self.sinks:
+            await sink.drain()

@@ -1,0 +1,118 @@
+"""Turn a persona's handler bindings into callables: Python functions beside the persona, or commands."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import importlib.util
+import inspect
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from voicecli.errors import PersonaError
+from voicecli.persona.bindings import command_executable, python_module_file
+from voicecli.persona.model import Persona, ToolSpec
+
+Handler = Callable[[dict[str, Any]], Awaitable[Any]]
+
+
+class HandlerError(Exception):
+    """A handler ran but failed in a way worth reporting to the model (``kind`` becomes error.type)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+def _load_module(file: Path) -> ModuleType:
+    # A unique name per file keeps two personas' "tools.py" apart and leaves sys.path untouched.
+    digest = hashlib.sha1(str(file.resolve()).encode()).hexdigest()[:12]
+    name = f"voicecli_persona_tools_{file.stem}_{digest}"
+    loaded = sys.modules.get(name)
+    if loaded is not None:
+        return loaded
+    spec = importlib.util.spec_from_file_location(name, file)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {file}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def python_handler(folder: Path, binding: str) -> Handler:
+    """Import ``module:function`` from the persona folder; sync functions run in a worker thread."""
+    module_name, _, function_name = binding.partition(":")
+    file = python_module_file(folder, module_name)
+    if file is None:
+        raise LookupError(f"module {module_name!r} not found in {folder}")
+    module = _load_module(file)
+    function = getattr(module, function_name, None)
+    if not callable(function):
+        raise LookupError(f"{file.name} has no function {function_name!r}")
+    if inspect.iscoroutinefunction(function):
+        return function  # type: ignore[no-any-return]
+
+    async def run_in_thread(args: dict[str, Any]) -> Any:
+        return await asyncio.to_thread(function, args)
+
+    return run_in_thread
+
+
+def command_handler(folder: Path, argv: list[str]) -> Handler:
+    """Run ``argv`` in the persona folder with the JSON arguments on stdin; parse JSON from stdout."""
+    executable = command_executable(folder, argv[0])
+    if executable is None:
+        raise LookupError(f"command {argv[0]!r} is not an executable file or on PATH")
+    full_argv = [executable, *argv[1:]]
+
+    async def run_command(args: dict[str, Any]) -> Any:
+        process = await asyncio.create_subprocess_exec(
+            *full_argv,
+            cwd=folder,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            stdout, stderr = await process.communicate(json.dumps(args).encode())
+        except BaseException:  # timeout or cancellation: the process must not outlive the call
+            if process.returncode is None:
+                process.kill()
+                await asyncio.shield(process.wait())
+            raise
+        if process.returncode != 0:
+            detail = stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no error output"]
+            raise HandlerError("command_failed", f"exit status {process.returncode}: {detail[0]}")
+        try:
+            return json.loads(stdout)
+        except ValueError:
+            raise HandlerError("bad_output", "the command did not print a JSON value on stdout") from None
+
+    return run_command
+
+
+def resolve_handler(persona: Persona, tool: ToolSpec) -> Handler:
+    """The callable for one tool; PersonaError when its binding does not resolve."""
+    binding = tool.handler
+    try:
+        if binding.python is not None:
+            return python_handler(persona.folder, binding.python)
+        if binding.command:
+            return command_handler(persona.folder, binding.command)
+    except Exception as error:  # an import-time failure in the tool module is a persona problem too
+        where = persona.source.where(("tools", persona.tools.index(tool))) if persona.source else persona.path
+        raise PersonaError(
+            f"tool {tool.name!r} of {persona.path} cannot be loaded",
+            [f"{where}: {error}"],
+        ) from error
+    raise PersonaError(f"tool {tool.name!r} of {persona.path} has no handler")

@@ -1,0 +1,124 @@
+"""Run tool calls for a conversation: per-tool timeouts, one envelope for every outcome, dedupe by call id.
+
+Response envelope (what goes back to the model as ``FunctionResponse.response``):
+
+    success            {"output": <handler result>}
+    failure            {"error": {"type": <kind>, "message": <text>, ...}}
+
+Failure kinds: ``unknown_tool``, ``bad_arguments``, ``timeout``, ``exception``, ``command_failed``,
+``bad_output``, and ``tool_error`` when a handler itself returns ``{"error": {...}}`` (its own fields,
+such as ``code``, are kept).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from voicecli.persona.model import Persona, ToolSpec
+from voicecli.tools.handlers import Handler, HandlerError, resolve_handler
+
+
+@dataclass(frozen=True)
+class ToolOutcome:
+    call_id: str
+    name: str
+    ok: bool
+    response: dict[str, Any]
+    seconds: float
+    duplicate: bool = False
+
+
+def _failure(kind: str, message: str) -> dict[str, Any]:
+    return {"error": {"type": kind, "message": message}}
+
+
+class _Failed(Exception):
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.response = _failure(kind, message)
+
+
+class ToolRuntime:
+    """Executes a persona's tools. Handlers are resolved (and Python ones imported) at construction."""
+
+    def __init__(self, persona: Persona) -> None:
+        self.persona = persona
+        self._handlers: dict[str, Handler] = {
+            tool.name: resolve_handler(persona, tool) for tool in persona.tools
+        }
+        self._outcomes: dict[str, ToolOutcome] = {}
+        self._in_flight: dict[str, asyncio.Task[ToolOutcome]] = {}
+
+    def outcome_for(self, call_id: str) -> ToolOutcome | None:
+        return self._outcomes.get(call_id)
+
+    async def run(self, call_id: str, name: str, args: Any) -> ToolOutcome:
+        """Run one call; never raises except CancelledError. A repeated call id never runs twice."""
+        finished = self._outcomes.get(call_id)
+        if finished is not None:
+            return replace(finished, duplicate=True)
+        running = self._in_flight.get(call_id)
+        if running is not None:
+            # Shielded: a duplicate giving up must not cancel the original caller's call.
+            return replace(await asyncio.shield(running), duplicate=True)
+        task = asyncio.create_task(self._execute(call_id, name, args), name=f"tool {name} {call_id}")
+        self._in_flight[call_id] = task
+        try:
+            return await task  # cancelling this await cancels the task, and so the handler
+        finally:
+            del self._in_flight[call_id]
+
+    async def _execute(self, call_id: str, name: str, args: Any) -> ToolOutcome:
+        started = time.perf_counter()
+        try:
+            tool = self.persona.tool(name)
+            if tool is None:
+                raise _Failed("unknown_tool", f"there is no tool named {name!r}")
+            response = await self._call(tool, _arguments(tool, args))
+            ok = "error" not in response
+        except _Failed as failure:
+            response, ok = failure.response, False
+        outcome = ToolOutcome(call_id, name, ok, response, time.perf_counter() - started)
+        self._outcomes[call_id] = outcome
+        return outcome
+
+    async def _call(self, tool: ToolSpec, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            result = await asyncio.wait_for(self._handlers[tool.name](args), tool.timeout_s)
+        except TimeoutError:
+            raise _Failed("timeout", f"{tool.name} did not finish within {tool.timeout_s:g} s") from None
+        except HandlerError as error:
+            raise _Failed(error.kind, error.message) from None
+        except (Exception, SystemExit) as error:
+            raise _Failed("exception", f"{type(error).__name__}: {error}") from None
+        try:
+            result = json.loads(json.dumps(result))  # a plain JSON copy the handler cannot mutate later
+        except (TypeError, ValueError) as error:
+            raise _Failed("bad_output", f"{tool.name} returned a value that is not JSON: {error}") from None
+        if isinstance(result, dict) and set(result) == {"error"}:
+            detail = result["error"]
+            fields = detail if isinstance(detail, dict) else {"message": str(detail)}
+            return {"error": {"type": "tool_error", **fields}}
+        return {"output": result}
+
+
+def _arguments(tool: ToolSpec, args: Any) -> dict[str, Any]:
+    """Arguments as a dict: JSON text is parsed; required names must be present."""
+    if args is None:
+        args = {}
+    if isinstance(args, str | bytes):
+        try:
+            args = json.loads(args)
+        except ValueError as error:
+            raise _Failed("bad_arguments", f"arguments are not valid JSON: {error}") from None
+    if not isinstance(args, dict):
+        raise _Failed("bad_arguments", f"arguments must be a JSON object, got {type(args).__name__}")
+    required = tool.parameters.get("required")
+    missing = [key for key in required if key not in args] if isinstance(required, list) else []
+    if missing:
+        raise _Failed("bad_arguments", f"missing required argument(s): {', '.join(map(str, missing))}")
+    return args
