@@ -35,7 +35,9 @@ def main() -> None:
     for label, argv in CASES.items():
         seconds = median_seconds(argv)
         verdict = "ok" if seconds < BUDGET_S else "over budget"
-        print(f"{label:30s} median {seconds * 1000:5.0f} ms over {RUNS} runs: {verdict} (budget {BUDGET_S} s)")
+        print(
+            f"{label:30s} median {seconds * 1000:5.0f} ms over {RUNS} runs: {verdict} (budget {BUDGET_S} s)"
+        )
 
 
 if __name__ == "__main__":

@@ -50,7 +50,8 @@ def virtual_audio() -> Iterator[Path]:
     runtime = Path(os.environ.setdefault("XDG_RUNTIME_DIR", DEFAULT_XDG))
     if shutil.which("pactl") is None:
         pytest.skip("pulseaudio is not installed, so there is no virtual sound device")
-    started = subprocess.run(["bash", str(AUDIO_SCRIPT), "start"], capture_output=True, text=True, check=False)
+    started = subprocess.run(["bash", str(AUDIO_SCRIPT), "start"],
+                             capture_output=True, text=True, check=False)
     if subprocess.run(["pactl", "info"], capture_output=True, check=False).returncode != 0:
         pytest.skip(f"virtual audio unavailable: {started.stdout.strip() or started.stderr.strip()}")
     try:

@@ -42,6 +42,19 @@ def test_played_seconds_follows_the_read_position_minus_device_latency() -> None
     assert queue.audible
 
 
+def test_after_a_flush_the_device_buffer_plays_out_and_then_nothing_is_audible() -> None:
+    queue = PlaybackQueue(latency=0.040)
+    queue.play(tone(1.0))
+    pull(queue, 10)
+    assert queue.flush() == pytest.approx(0.205)
+    assert queue.audible
+    pull(queue, 2)  # the fade, then 35 ms of silence: part of the tail is still in the device
+    assert queue.audible and queue.played_seconds < 0.205
+    pull(queue, 1)
+    assert not queue.audible
+    assert queue.played_seconds == pytest.approx(0.205)
+
+
 def test_end_reply_pads_at_least_the_latency_and_the_whole_reply_counts_as_heard() -> None:
     queue = PlaybackQueue(latency=0.150, tail_pad_seconds=0.1)
     queue.play(tone(0.2))
@@ -69,7 +82,7 @@ def test_flush_silences_within_one_block_with_a_short_fade() -> None:
     queue.play(np.full(24_000, 12_000, np.int16).tobytes())
     pull(queue, 5)
     heard = queue.flush()
-    assert heard == pytest.approx(0.1)
+    assert heard == pytest.approx(0.105)  # what was handed out plus the 5 ms fade
     after = pull(queue, 2)
     fade = after[:120]
     assert fade[0] == 12_000 and fade[-1] == 0

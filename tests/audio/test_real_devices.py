@@ -92,20 +92,21 @@ async def test_speech_into_the_virtual_mic_comes_out_as_16k_frames(
 ) -> None:
     feed = np.asarray(soxr.resample(speech_16k, 16_000, MIC_FEED_RATE, quality="VHQ"), dtype=np.int16)
     frames: list[bytes] = []
-    fed = asyncio.Event()
+    fed, capturing = asyncio.Event(), asyncio.Event()
 
     async def capture(mic: Microphone) -> None:
         after_feed = 0
         async for frame in mic.frames():
             frames.append(frame)
+            if len(frames) == 10:
+                capturing.set()
             after_feed += fed.is_set()
             if after_feed == 25:  # 500 ms after the feed has been written
                 return
 
     async with Microphone() as mic, asyncio.TaskGroup() as tasks:
         tasks.create_task(capture(mic))
-        while len(frames) < 10:  # 200 ms of capture before the speech starts
-            await asyncio.sleep(0.02)
+        await capturing.wait()  # 200 ms of capture before the speech starts
         player = await asyncio.create_subprocess_exec(
             "pacat", "-d", "micfeed", "--raw", "--format=s16le", f"--rate={MIC_FEED_RATE}", "--channels=1",
             stdin=subprocess.PIPE)
@@ -131,3 +132,26 @@ async def test_a_tone_through_the_speaker_arrives_bit_exact(virtual_audio: Path)
     lag, _ = best_alignment(played.astype(np.float64), reference.astype(np.float64))
     assert np.array_equal(played[lag : lag + reference.size], reference)
     assert not played[:lag].any()
+
+
+async def test_a_flush_mid_reply_silences_the_speaker_within_one_block(virtual_audio: Path) -> None:
+    reference = tone(2.0)
+    reader = FifoReader(virtual_audio / "speaker.fifo")
+    async with Speaker() as speaker:
+        speaker.play(reference.tobytes())
+        await asyncio.sleep(0.4)
+        heard = speaker.flush()
+        fade = 120  # 5 ms at 24 kHz
+        handed_out = round(heard * 24_000) - fade  # given to the device before the flush
+        await asyncio.sleep(0.3)
+        assert not speaker.audible
+    played = reader.stop()
+    lag = int(np.flatnonzero(played)[0]) - 1  # the tone starts with one zero sample
+    tone_end = lag + int(np.flatnonzero(played[lag:])[-1]) + 1
+    assert 0.2 < heard < 0.6
+    # Exactly what was handed out before the flush, then the fade, then silence: the very next block.
+    assert abs((tone_end - lag) - (handed_out + fade)) <= 2
+    assert np.array_equal(played[lag : lag + handed_out], reference[:handed_out])
+    ramp = np.abs(played[tone_end - fade : tone_end].astype(int))
+    assert ramp[-10:].max() < 1_000
+    assert not played[tone_end : tone_end + 4800].any()

@@ -93,3 +93,12 @@ def test_clear_discards_and_counts() -> None:
     assert ring.clear() == 7
     assert len(ring) == 0
     assert ring.read_pos == ring.write_pos == 7
+
+
+def test_fade_out_keeps_positions_continuous() -> None:
+    ring = RingBuffer(16)
+    ring.write(np.ones(12, np.int16))
+    ring.read_into(np.empty(10, np.int16))
+    ring.write(np.ones(12, np.int16))  # wraps
+    ring.fade_out(4)
+    assert (ring.read_pos, ring.write_pos) == (10, 14)

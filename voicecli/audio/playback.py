@@ -52,6 +52,7 @@ class PlaybackQueue:
         self._reply_open = False  # audio may still arrive: running dry now is an underflow
         self._audio_end = 0  # write position just after the last real (non-padding) sample
         self._levels: deque[tuple[int, float]] = deque()  # (end position, level) of queued chunks
+        self._idle_samples = 0  # silence output since the last real sample
 
     # -- event loop side ---------------------------------------------------------------------------
     def play(self, pcm24k: bytes) -> None:
@@ -73,19 +74,23 @@ class PlaybackQueue:
         self.ring.write(np.zeros(self.tail_pad_samples, np.int16))
 
     def flush(self) -> float:
-        heard = self.played_seconds
+        """Keep only a short fade of what is queued; returns the seconds of the reply the listener will
+        have heard when the silence arrives (what the device already holds, plus the fade)."""
         if self._resampler is not None:
             self._resampler.clear()
         self._reply_open = False
-        dropped = self.ring.fade_out(self.fade_samples)
+        self.ring.fade_out(self.fade_samples)
         self._audio_end = self.ring.write_pos
-        self._reply_samples = max(0, self._reply_samples - dropped)
+        if self._audio_end >= self._reply_start:  # the flush cut into the current reply
+            self._reply_samples = min(self._reply_samples, self._audio_end - self._reply_start)
         self._levels.clear()
-        return heard
+        return self._reply_samples / self.rate
 
     @property
     def heard_pos(self) -> int:
-        return self.ring.read_pos - self.latency_samples
+        """Ring position at the speaker: what was read, minus what the device still holds, which is
+        nothing once it has played ``latency`` worth of silence."""
+        return self.ring.read_pos - max(0, self.latency_samples - self._idle_samples)
 
     @property
     def played_seconds(self) -> float:
@@ -121,6 +126,7 @@ class PlaybackQueue:
     def fill(self, out: Int16Array) -> None:
         """Fill one output block; silence where nothing is queued."""
         got = self.ring.read_into(out)
+        self._idle_samples = out.size - got if got else self._idle_samples + out.size
         if got < out.size and self._reply_open:
             self.underflows += 1
             tail = min(got, self.fade_samples)  # ramp down into the gap instead of clicking

@@ -66,18 +66,16 @@ class RingBuffer:
     def fade_out(self, length: int) -> int:
         """Barge-in: keep only the next ``length`` samples, faded linearly to zero; drop the rest.
 
-        One lock hold, so the reader sees either the old queue or the faded head, never a gap before it.
+        Done in place under one lock hold, so the reader sees either the old queue or the faded head,
+        never a gap before it; positions stay continuous (the write position moves back).
         Returns how many samples were dropped.
         """
         with self._lock:
-            head = np.zeros(min(length, len(self)), np.int16)
-            start = self.read_pos % self._buffer.size
-            first = min(head.size, self._buffer.size - start)
-            head[:first] = self._buffer[start : start + first]
-            head[first:] = self._buffer[: head.size - first]
-            dropped = len(self) - head.size
-            self.read_pos = self.write_pos
-            self._write_locked(apply_fade_out(head))
+            keep = min(length, len(self))
+            index = (self.read_pos + np.arange(keep)) % self._buffer.size
+            self._buffer[index] = apply_fade_out(self._buffer[index])
+            dropped = len(self) - keep
+            self.write_pos = self.read_pos + keep
             return dropped
 
     def _grow(self, needed: int) -> None:

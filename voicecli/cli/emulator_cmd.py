@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import shlex
 import sys
 from pathlib import Path
@@ -66,6 +65,8 @@ def emulator(  # noqa: PLR0917 (Typer maps each option to a parameter)
             await server.stop()
 
     try:
+        import asyncio
+
         asyncio.run(serve())
     except KeyboardInterrupt:
         raise typer.Exit(0) from None

@@ -17,6 +17,7 @@ app = typer.Typer(
     help="Talk to a Gemini Live voice agent from the terminal; run a local Live emulator offline.",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
 

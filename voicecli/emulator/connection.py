@@ -18,6 +18,7 @@ from voicecli.emulator.options import EmulatorOptions, Route
 from voicecli.emulator.records import Recorder
 from voicecli.emulator.scenario import FaultSpec, Scenario, Step, render_text, render_value
 from voicecli.emulator.session import AUDIO_TOKENS_PER_S, PendingCall, Session, SessionStore
+from voicecli.emulator.voice import speech_chunks
 
 OUTPUT_RATE = 24_000
 VAD_RATE = 16_000
@@ -66,18 +67,6 @@ def _text_tokens(text: str) -> int:
 def _pcm_rate(mime: str) -> int:
     found = _RATE.search(mime)
     return int(found.group(1)) if found else VAD_RATE
-
-
-def _fragments(text: str, count: int) -> list[str]:
-    """Spread the words of ``text`` over ``count`` audio chunks, in proportion to their length."""
-    words = re.findall(r"\s*\S+", text)
-    out = [""] * max(count, 1)
-    total = sum(len(w.strip()) for w in words) or 1
-    spoken = 0
-    for word in words:
-        spoken += len(word.strip())
-        out[min(len(out) - 1, max(0, -(-spoken * len(out) // total) - 1))] += word
-    return out
 
 
 class Connection:
@@ -453,11 +442,11 @@ class Connection:
                     finished_steps.append(call.step)
             elif scheduling == "INTERRUPT":
                 await self._cancel_generation()
-                self._start_generation(self._follow_up(call.step))
+                self._start_generation(self._follow_up(call.step, continuing=False))
             elif scheduling == "WHEN_IDLE":
-                self._start_generation(self._follow_up(call.step))
+                self._start_generation(self._follow_up(call.step, continuing=False))
         for step in finished_steps:
-            self._start_generation(self._follow_up(step))
+            self._start_generation(self._follow_up(step, continuing=bool(step.say)))
 
     def _match_call(self, answer: dict[str, Any]) -> PendingCall | None:
         assert self.session is not None
@@ -547,14 +536,18 @@ class Connection:
                     return  # the turn continues when the responses arrive
             await self._finish_turn(step)
 
-    async def _follow_up(self, step: Step) -> None:
-        """Speak a step's ``then`` line after its tool responses, and complete the turn."""
+    async def _follow_up(self, step: Step, *, continuing: bool) -> None:
+        """Speak a step's ``then`` line after its tool responses, and complete the turn.
+
+        ``continuing``: the line goes on a turn that already spoke (after blocking calls), rather
+        than opening a turn of its own (after a non-blocking call).
+        """
         assert self.session is not None
         async with self._speaking:
             self._turn_response_tokens = 0
             self._turn_prompt_tokens = self.session.context_tokens
             text = render_text(step.then, {**self.session.tool_results, "heard": ""})
-            await self._speak(text)
+            await self._speak(text, continuing=continuing)
             await self._finish_turn(step)
 
     async def _finish_turn(self, step: Step) -> None:
@@ -565,23 +558,24 @@ class Connection:
         if self.config.resumption and self.options.resumption_updates == "legacy":
             await self._send_update(resumable=True)
 
-    async def _speak(self, text: str) -> None:
+    async def _speak(self, text: str, *, continuing: bool = False) -> None:
+        """Speak ``text``; ``continuing`` says it follows earlier speech of the same turn."""
         assert self.session is not None and self.config is not None
         if not text:
             return
+        if continuing:
+            text = " " + text  # transcription fragments carry their own spacing
         if self.config.modality == "TEXT":
             await self._send(p.text_chunk(text))
             self._turn_response_tokens += _text_tokens(text)
             self.session.add("model", _text_tokens(text))
             return
         pcm = await self._synthesize(text)
-        chunk_bytes = OUTPUT_RATE * self.options.chunk_ms // 1000 * 2
-        pieces = [pcm[i:i + chunk_bytes] for i in range(0, len(pcm), chunk_bytes)] or [b""]
-        fragments = _fragments(text, len(pieces))
+        chunks = speech_chunks(pcm, text, rate=OUTPUT_RATE, chunk_ms=self.options.chunk_ms)
         loop = asyncio.get_running_loop()
         start, sent_s = loop.time(), 0.0
         try:
-            for piece, fragment in zip(pieces, fragments, strict=True):
+            for piece, fragment in chunks:
                 await self._send(p.audio_chunk(piece, OUTPUT_RATE))
                 if fragment and self.config.output_transcription:
                     await self._send(p.output_transcription(fragment))

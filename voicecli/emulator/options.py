@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -43,7 +43,6 @@ class EmulatorOptions:
     keep_records: bool = True
     synthesize: Callable[[str], bytes] | None = None  # text -> 24 kHz PCM16; default: voice.synthesize
     vad_factory: Callable[..., Any] | None = None  # ServerVad-like factory; default: vad.ServerVad
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,37 @@
+"""End-to-end helpers: run the real CLI in a subprocess against the built-in emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+LAURA_DEMO = REPO / "personas" / "laura.demo.txt"
+
+
+@dataclass
+class Run:
+    code: int
+    stdout: str
+    stderr: str
+
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.stdout.splitlines() if line.startswith("{")]
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [event for event in self.events() if event["type"] == kind]
+
+
+def voicecli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> Run:
+    """Run ``python -m voicecli ARGS`` with the test's (isolated) environment."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "voicecli", *args],
+        capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
+    return Run(completed.returncode, completed.stdout, completed.stderr)
