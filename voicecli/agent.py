@@ -26,6 +26,8 @@ SCRIPT_TRAILING_SILENCE_S = 0.8
 # How long the agent must stay quiet after a turn before a scripted run sends the next one.
 SETTLE_S = 0.3
 SILENT_FRAME = bytes(ev.FRAME_BYTES)
+# Above this a microphone frame counts as the user speaking, for the reply latency figure.
+SPEECH_LEVEL_DBFS = -45.0
 
 
 class Sink(Protocol):
@@ -38,6 +40,8 @@ class Sink(Protocol):
     def played_seconds(self) -> float: ...
     @property
     def audible(self) -> bool: ...
+    @property
+    def level_dbfs(self) -> float: ...
     async def drain(self) -> None: ...
 
 
@@ -227,7 +231,11 @@ class Conversation:
     ) -> None:
         """Stream live microphone frames: continuously (server detection) or bracketed by ``gate``."""
         async for frame in frames:
-            self.notify(ev.MicLevel(level()))
+            dbfs = level()
+            self.notify(ev.MicLevel(dbfs))
+            if gate is None and dbfs > SPEECH_LEVEL_DBFS and not self._in_reply:
+                # With server-side detection the client only knows when it last heard the user.
+                self._user_speech_ended_at = self.clock()
             if admit is not None and not admit(frame):
                 frame = SILENT_FRAME  # held back by the echo guard; keep the stream's clock running
             for message in self._frame_messages(frame, gate):

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from voicecli import events as ev
 from voicecli.agent import Conversation, ScriptTurn, split_frames
-from voicecli.errors import EXIT_INTERRUPTED, UsageError, VoicecliError
+from voicecli.errors import EXIT_INTERRUPTED, ConversationTimeout, UsageError, VoicecliError
 from voicecli.live.config import TalkSettings, model_for, vad_mode
 
 if TYPE_CHECKING:
@@ -226,14 +226,17 @@ async def _talk_live(request: TalkRequest, conversation: Conversation,
         if guard is not None:
             def admit(frame: bytes) -> bool:
                 return guard.admit(frame, playback_audible=conversation.sink.audible,
-                                   playback_level_dbfs=-20.0)
+                                   playback_level_dbfs=conversation.sink.level_dbfs)
 
         async def drive() -> None:
             await conversation.pump_microphone(mic.frames(), level=lambda: mic.level_dbfs, gate=gate,
                                                admit=admit)
 
-        async with asyncio.timeout(request.timeout_s):
-            await conversation.run(connect, drive)
+        try:
+            async with asyncio.timeout(request.timeout_s):
+                await conversation.run(connect, drive)
+        except TimeoutError as error:
+            raise ConversationTimeout(f"The conversation reached --timeout {request.timeout_s:g} s.") from error
 
 
 def _local_gate() -> Any:
@@ -283,6 +286,10 @@ class TeeSink:
     @property
     def audible(self) -> bool:
         return any(sink.audible for sink in self.sinks)
+
+    @property
+    def level_dbfs(self) -> float:
+        return max((float(sink.level_dbfs) for sink in self.sinks), default=-120.0)
 
     async def drain(self) -> None:
         for sink in self.sinks:

@@ -6,6 +6,8 @@ only then, so the import waits until a device is actually needed.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 from types import ModuleType
 
 from voicecli.errors import AudioError
@@ -20,8 +22,31 @@ def load_sounddevice() -> ModuleType:
         raise AudioError(
             "the PortAudio library is not installed", hint=f"install it: {APT_LINE}"
         ) from error
+    _silence_alsa_messages()
     module: ModuleType = sounddevice
     return module
+
+
+# alsa-lib prints recoverable events ("underrun occurred") straight to stderr, over the live view;
+# underflows are counted by the speaker instead. The handler must outlive every stream.
+_ALSA_QUIET_HANDLER: object = None
+
+
+def _silence_alsa_messages() -> None:
+    global _ALSA_QUIET_HANDLER
+    if _ALSA_QUIET_HANDLER is not None:
+        return
+    try:
+        library = ctypes.util.find_library("asound")
+        if library is None:
+            return
+        asound = ctypes.CDLL(library)
+        handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
+                                        ctypes.c_char_p)
+        _ALSA_QUIET_HANDLER = handler_type(lambda *_: None)
+        asound.snd_lib_error_set_handler(_ALSA_QUIET_HANDLER)
+    except (OSError, AttributeError):
+        return  # no ALSA here: nothing to silence
 
 
 def audio_error(error: Exception, action: str) -> AudioError:

@@ -14,6 +14,7 @@ from voicecli.errors import UsageError
 
 if TYPE_CHECKING:
     from voicecli.live.config import TalkSettings
+    from voicecli.persona import Persona
     from voicecli.talk import ViewLike
 
 
@@ -110,14 +111,15 @@ def talk(
         greeting=not no_greeting,
         emulator_speed=speed,
     )
-    view = _make_view(json_events, quiet, loaded.name, settings)
+    view = _make_view(json_events, quiet, loaded, settings, offline)
     result = run_talk(request, view)
     if not json_events and not quiet and result.summary:
         render_summary(result.summary)
     raise typer.Exit(result.exit_code)
 
 
-def _make_view(json_events: bool, quiet: bool, persona_name: str, settings: TalkSettings) -> ViewLike:
+def _make_view(json_events: bool, quiet: bool, persona: Persona, settings: TalkSettings,
+               offline: bool) -> ViewLike:
     import sys
 
     from voicecli.ui.live_view import JsonLinesView, PlainView, QuietView, RichLiveView, StatusLine
@@ -128,7 +130,11 @@ def _make_view(json_events: bool, quiet: bool, persona_name: str, settings: Talk
         return QuietView()
     if not sys.stdout.isatty():
         return PlainView()
-    return RichLiveView(StatusLine(backend=settings.backend, model=settings.model or "default"))
+    from voicecli.live.config import model_for, trigger_for
+
+    model = model_for(persona, settings)
+    return RichLiveView(StatusLine(backend="emulator" if offline else settings.backend, model=model,
+                                   trigger_tokens=trigger_for(persona, settings)))
 
 
 def _env_wants_vertex() -> bool:

@@ -55,6 +55,11 @@ def vad_mode(persona: Persona, settings: TalkSettings) -> VadMode:
     return settings.vad or persona.session.vad
 
 
+def trigger_for(persona: Persona, settings: TalkSettings) -> int:
+    """Tokens at which the service compresses the context window."""
+    return settings.trigger_tokens or persona.session.compression.trigger_tokens or DEFAULT_TRIGGER_TOKENS
+
+
 def build_live_config(persona: Persona, settings: TalkSettings) -> types.LiveConnectConfig:
     language = persona.persona.language
     voice = settings.voice or persona.persona.voice
@@ -70,7 +75,7 @@ def build_live_config(persona: Persona, settings: TalkSettings) -> types.LiveCon
             else None
         ),
     )
-    trigger = settings.trigger_tokens or persona.session.compression.trigger_tokens or DEFAULT_TRIGGER_TOKENS
+    trigger = trigger_for(persona, settings)
     target = settings.target_tokens or persona.session.compression.target_tokens or min(
         DEFAULT_TARGET_TOKENS, trigger // 2
     )

@@ -9,6 +9,9 @@ we would resume with covers it:
 * Developer API: every stored handle is a resumable point. Turn completions are points too,
   unless the service has shown it refreshes handles after turns: then the next update (tens
   of ms later) is the point, and the handle held at the turn end still predates the turn.
+  The update a connection receives right after setup is never a point: the service issued it
+  before it read anything sent on that connection, so releasing what was sent meanwhile (a
+  replay, a greeting) would lose it.
 """
 
 from __future__ import annotations
@@ -28,22 +31,26 @@ class ResumptionPolicy:
         self.buffer = ReplayBuffer(clock, limits)
         self.refreshes_handles = False
         self._turn_ended_on_this_connection = False
+        self._updates_on_this_connection = 0
 
     def on_connect(self) -> list[Buffered]:
         """A connection (fresh or resumed) starts; returns what to replay after setup."""
         self._turn_ended_on_this_connection = False
+        self._updates_on_this_connection = 0
         return self.buffer.new_connection()
 
     def on_update(self, new_handle: str | None, resumable: bool, last_consumed_index: int | None) -> None:
         if not self.handles.update(new_handle, resumable):
             return
+        self._updates_on_this_connection += 1
         if self.transparent:
             if last_consumed_index is not None:
                 self.buffer.ack(last_consumed_index)
             return
         if self._turn_ended_on_this_connection:
             self.refreshes_handles = True
-        self.buffer.mark_resumable_point()
+        if self._updates_on_this_connection > 1:
+            self.buffer.mark_resumable_point()
 
     def on_turn_complete(self) -> None:
         self._turn_ended_on_this_connection = True
