@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.e2e.resilience_harness import Run, converse, laura_script  # noqa: E402
+from tests.e2e.resilience_harness import Run, converse, laura_script, speaking  # noqa: E402
 from voicecli import events as ev  # noqa: E402
 from voicecli.live.backoff import Backoff  # noqa: E402
 
@@ -47,7 +47,7 @@ async def measure(kind: str, faults: int, home: Path) -> list[float]:
     remaining = [faults]
 
     def trigger(run: Run, what: str, item: object) -> None:
-        if what == "sent" and isinstance(item, ev.SendAudio) and remaining[0] and rng.random() < 1 / 40:
+        if what == "sent" and speaking(run, item) and remaining[0] and rng.random() < 1 / 40:
             remaining[0] -= 1
             if kind == "drop":
                 run.emu.faults.drop_now()

@@ -236,9 +236,9 @@ class Conversation:
             if gate is None and dbfs > SPEECH_LEVEL_DBFS and not self._in_reply:
                 # With server-side detection the client only knows when it last heard the user.
                 self._user_speech_ended_at = self.clock()
-            if admit is not None and not admit(frame):
-                frame = SILENT_FRAME  # held back by the echo guard; keep the stream's clock running
-            for message in self._frame_messages(frame, gate):
+            # Held back by the echo guard: send silence, which keeps the stream's clock running.
+            outgoing = frame if admit is None or admit(frame) else SILENT_FRAME
+            for message in self._frame_messages(outgoing, gate):
                 self._offer(message)
 
     # --- sending ---------------------------------------------------------------------------

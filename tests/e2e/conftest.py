@@ -31,7 +31,7 @@ def voicecli(*args: str, env: dict[str, str] | None = None, timeout: float = 120
     """Run ``python -m voicecli ARGS`` with the test's (isolated) environment."""
     completed = subprocess.run(
         [sys.executable, "-m", "voicecli", *args],
-        capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})},
+        capture_output=True, text=True, timeout=timeout, check=False, env={**os.environ, **(env or {})},
         stdin=subprocess.DEVNULL,
     )
     return Run(completed.returncode, completed.stdout, completed.stderr)

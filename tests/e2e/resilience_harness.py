@@ -24,8 +24,8 @@ from voicecli.live.backends import Credentials, make_client
 from voicecli.live.backoff import Backoff
 from voicecli.live.config import TalkSettings, build_live_config, model_for
 from voicecli.live.connection import LiveConnection
-from voicecli.persona.loader import load_persona
 from voicecli.persona.instructions import greeting_prompt
+from voicecli.persona.loader import load_persona
 from voicecli.tools import ToolRuntime
 
 REPO = Path(__file__).resolve().parents[2]
@@ -323,3 +323,15 @@ def greeting_count(run: Run) -> int:
     """How many times the client asked the agent to greet (a resume must never ask again)."""
     prompt = greeting_prompt(run.conversation.persona)
     return sum(1 for m in run.sent if isinstance(m, ev.SendText) and m.text == prompt)
+
+
+def speaking(run: Run, message: object) -> bool:
+    """The message is audio well inside the current utterance (before the service can hear its end)."""
+    if not isinstance(message, ev.SendAudio):
+        return False
+    count = 0
+    for sent in reversed(run.sent):
+        if not isinstance(sent, ev.SendAudio):
+            break
+        count += 1
+    return count < 60

@@ -19,6 +19,7 @@ import pytest
 from tests.e2e.resilience_harness import (
     Run,
     consumed_transparent,
+    speaking,
     converse,
     greeting_count,
     label,
@@ -36,7 +37,7 @@ pytestmark = [pytest.mark.slow] if LONG else []
 
 def random_faults(rng: random.Random, injected: list[str]) -> object:
     def trigger(run: Run, what: str, item: object) -> None:
-        if what != "sent" or not isinstance(item, ev.SendAudio) or rng.random() >= FAULT_RATE:
+        if what != "sent" or not speaking(run, item) or rng.random() >= FAULT_RATE:
             return
         fault = rng.choice(["drop", "goaway", "goaway+1011"])
         injected.append(fault)

@@ -58,8 +58,8 @@ class WatchedSink(WavSink):
 
 
 async def _converse(
-    emulator: Emulator, persona_path: Path, events: list[Any], sink: WatchedSink,
-    drive: Any, api_key: str = "k",
+    emulator: Emulator, persona_path: Path, events: list[Any], sink: WatchedSink, drive: Any, *,
+    api_key: str = "k",
 ) -> Conversation:
     persona = load_persona(persona_path)
     client = make_client(Credentials("developer", api_key=api_key, base_url=emulator.base_url,
@@ -77,9 +77,10 @@ async def _converse(
     return conversation
 
 
-async def _until(predicate: Any, timeout: float = 20.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
+async def _until(predicate: Any, limit_s: float = 20.0) -> None:
+    """Poll a condition on the conversation's events (they arrive through a plain callback)."""
+    async with asyncio.timeout(limit_s):
+        while not predicate():  # noqa: ASYNC110 - events are appended by a callback, not signalled
             await asyncio.sleep(0.02)
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 @app.command(no_args_is_help=False)
-def talk(
+def talk(  # noqa: PLR0917 - Typer maps each option to a parameter
     persona: Annotated[str, typer.Option("--persona", "-p", help="Persona name or YAML path.")] = "laura",
     offline: Annotated[bool, typer.Option("--offline", help="Talk to the built-in Live emulator.")] = False,
     backend: Annotated[

@@ -103,7 +103,7 @@ class LiveConnection:
     says whether reconnecting now would cut nothing (between turns, no blocking call pending).
     """
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - the connection's six collaborators, in the order they are used
         self,
         client: genai.Client,
         model: str,

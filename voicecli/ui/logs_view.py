@@ -140,10 +140,7 @@ def _entry_line(entry: LogEntry, started_at: float) -> Text:
 
 
 def _transcript(entry: TranscriptEntry) -> Text:
-    if entry.role == "user":
-        speaker = Text("you:   ", style="bold blue")
-    else:
-        speaker = Text("agent: ", style="bold green")
+    speaker = Text("you:   ", style="bold blue") if entry.role == "user" else Text("agent: ", style="bold green")
     if not entry.interrupted:
         return Text.assemble(speaker, entry.text)
     heard = entry.heard_text if entry.heard_text is not None else entry.text
