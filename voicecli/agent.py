@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from voicecli import events as ev
 from voicecli.errors import ConversationTimeout, ToolFailure
+from voicecli.outgoing import OutgoingQueue
 
 if TYPE_CHECKING:
     from voicecli.persona import Persona
@@ -28,6 +29,7 @@ SETTLE_S = 0.3
 SILENT_FRAME = bytes(ev.FRAME_BYTES)
 # Above this a microphone frame counts as the user speaking, for the reply latency figure.
 SPEECH_LEVEL_DBFS = -45.0
+SPEECH_HANGOVER_S = 0.5
 
 
 class Sink(Protocol):
@@ -61,6 +63,7 @@ class ConversationStats:
     prompt_tokens: int = 0
     response_tokens: int = 0
     total_tokens: int = 0
+    dropped_frames: int = 0  # microphone frames dropped while the connection was down
     latencies: list[float] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
@@ -71,6 +74,7 @@ class ConversationStats:
             "tool_failures": self.tool_failures,
             "interruptions": self.interruptions,
             "reconnects": self.reconnects,
+            "dropped_audio_s": round(self.dropped_frames * 0.02, 2),
             "tokens": {"prompt": self.prompt_tokens, "response": self.response_tokens,
                        "total": self.total_tokens},
         }
@@ -146,7 +150,7 @@ class Conversation:
         self.greeting = greeting
         self.clock = clock
         self.stats = ConversationStats(started_at=clock())
-        self.outgoing: asyncio.Queue[ev.Outgoing] = asyncio.Queue(maxsize=1000)
+        self.outgoing = OutgoingQueue()
         self._tool_specs = {tool.name: tool for tool in persona.tools}
         self._tool_tasks: dict[str, asyncio.Task[None]] = {}
         self._group: asyncio.TaskGroup | None = None
@@ -161,6 +165,7 @@ class Conversation:
         self._interrupted_turn = False
         self._user_speaking = False
         self._history: list[tuple[str, str]] = []
+        self._gap_notice_due = True
 
     # --- running -------------------------------------------------------------------------
 
@@ -233,9 +238,13 @@ class Conversation:
         async for frame in frames:
             dbfs = level()
             self.notify(ev.MicLevel(dbfs))
-            if gate is None and dbfs > SPEECH_LEVEL_DBFS and not self._in_reply:
+            if gate is None:
                 # With server-side detection the client only knows when it last heard the user.
-                self._user_speech_ended_at = self.clock()
+                now = self.clock()
+                if dbfs > SPEECH_LEVEL_DBFS and not self._in_reply:
+                    self._user_speech_ended_at = now
+                self._user_speaking = self._user_speech_ended_at is not None and (
+                    now - self._user_speech_ended_at < SPEECH_HANGOVER_S)
             # Held back by the echo guard: send silence, which keeps the stream's clock running.
             outgoing = frame if admit is None or admit(frame) else SILENT_FRAME
             for message in self._frame_messages(outgoing, gate):
@@ -244,13 +253,17 @@ class Conversation:
     # --- sending ---------------------------------------------------------------------------
 
     def _offer(self, message: ev.Outgoing) -> None:
-        """Queue a live message without ever blocking the capture path; drop the oldest if full."""
-        while True:
-            try:
-                self.outgoing.put_nowait(message)
-                return
-            except asyncio.QueueFull:
-                self.outgoing.get_nowait()
+        """Queue a live message without ever blocking the capture path.
+
+        While the connection is down the queue holds what the user says (20 s); past that the
+        oldest audio goes, counted and shown once per gap.
+        """
+        if not self.outgoing.offer(message):
+            return
+        self.stats.dropped_frames = self.outgoing.dropped_audio
+        if self._gap_notice_due:
+            self.notify(ev.Notice("still reconnecting: dropping the oldest microphone audio", "warning"))
+            self._gap_notice_due = False
 
     def _frame_messages(self, frame: bytes, gate: ActivityGate | None) -> list[ev.Outgoing]:
         if gate is None:
@@ -277,9 +290,11 @@ class Conversation:
         silence = [SILENT_FRAME] * round(SCRIPT_TRAILING_SILENCE_S / 0.02)
         pace = _pacer(realtime)
         if gate is None:
+            self._user_speaking = True
             self.notify(ev.UserActivity(True))
         for index, frame in enumerate([*turn.frames, *silence]):
             if index == len(turn.frames) and gate is None:
+                self._user_speaking = False
                 self._user_speech_ended_at = self.clock()
                 self.notify(ev.UserActivity(False))
             for message in self._frame_messages(frame, gate):
@@ -321,6 +336,8 @@ class Conversation:
                 self.notify(ev.Transcript(role, self._transcript.add(role, text), final))
             case ev.ServerInterrupted():
                 self._on_interrupted()
+            case ev.ReplyCut(will_repeat):
+                self._on_reply_cut(will_repeat)
             case ev.GenerationComplete():
                 self.sink.end_reply()
             case ev.ServerTurnComplete():
@@ -359,6 +376,26 @@ class Conversation:
         if self.log and self.session_id:
             self.log.add_event(self.session_id, "interrupted", {"heard_seconds": round(heard_s, 3),
                                                                 "heard_text": heard})
+
+    def _on_reply_cut(self, will_repeat: bool) -> None:
+        """The connection dropped mid-reply: stop what is playing; the turn is over or starts again."""
+        heard_s = self.sink.flush()
+        heard = heard_part(self._transcript.agent, heard_s, self._received_audio_s)
+        self.notify(ev.Interrupted(heard_s, heard))
+        if will_repeat:
+            self.notify(ev.Notice("the connection dropped during the reply; the agent answers again"))
+        else:
+            self.notify(ev.Notice("the connection dropped during the reply; it was cut short", "warning"))
+        if self.log and self.session_id:
+            self.log.add_event(self.session_id, "reply_cut", {"heard_text": heard, "will_repeat": will_repeat})
+        if not will_repeat:
+            self._interrupted_turn = True
+            self._on_turn_complete()
+            return
+        self._transcript = _Transcriber()
+        self._received_audio_s = 0.0
+        self._first_audio_at = None
+        self._in_reply = False
 
     def _on_turn_complete(self) -> None:
         if not self._interrupted_turn:
@@ -399,6 +436,7 @@ class Conversation:
         """Connection state changes and notices from the connection owner."""
         if isinstance(event, ev.ConnectionState) and event.state == "connected" and event.detail == "resumed":
             self.stats.reconnects += 1
+            self._gap_notice_due = True
             if self.log and self.session_id:
                 self.log.add_event(self.session_id, "reconnect", {"resumed": True})
         elif isinstance(event, ev.Notice) and self.log and self.session_id:

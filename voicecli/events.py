@@ -133,6 +133,14 @@ class GoAwayNotice:
 
 
 @dataclass(frozen=True)
+class ReplyCut:
+    """The connection dropped while the agent was replying; ``will_repeat``: the resumed session
+    hears the user's turn again (it was replayed), so a fresh reply is on its way."""
+
+    will_repeat: bool
+
+
+@dataclass(frozen=True)
 class ResumptionUpdate:
     handle: str | None
     resumable: bool

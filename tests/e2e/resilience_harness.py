@@ -9,7 +9,6 @@ service consumed, which ``consumed_kinds`` and ``replay_report`` compare with wh
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -24,6 +23,7 @@ from voicecli.live.backends import Credentials, make_client
 from voicecli.live.backoff import Backoff
 from voicecli.live.config import TalkSettings, build_live_config, model_for
 from voicecli.live.connection import LiveConnection
+from voicecli.outgoing import OutgoingQueue
 from voicecli.persona.instructions import greeting_prompt
 from voicecli.persona.loader import load_persona
 from voicecli.tools import ToolRuntime
@@ -97,11 +97,11 @@ class Run:
 Trigger = Callable[["Run", str, object], None]
 
 
-class _TappedQueue(asyncio.Queue[ev.Outgoing]):
+class _TappedQueue(OutgoingQueue):
     """The conversation's outgoing queue, telling the trigger about each message the sender takes."""
 
     def __init__(self, on_take: Callable[[ev.Outgoing], None]) -> None:
-        super().__init__(maxsize=1000)
+        super().__init__()
         self._on_take = on_take
 
     async def get(self) -> ev.Outgoing:

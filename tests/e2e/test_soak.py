@@ -19,15 +19,14 @@ import pytest
 from tests.e2e.resilience_harness import (
     Run,
     consumed_transparent,
-    speaking,
     converse,
     greeting_count,
     label,
     laura_rows,
     laura_script,
     replay_report,
+    speaking,
 )
-from voicecli import events as ev
 from voicecli.live.backoff import Backoff
 
 LONG = os.environ.get("VOICECLI_SOAK") == "long"
@@ -60,7 +59,7 @@ async def test_soak(tmp_path: Path, backend: str) -> None:
     run = await converse(
         tmp_path, backend=backend, trigger=random_faults(rng, injected),  # type: ignore[arg-type]
         script=script, timeout_s=600 if LONG else 60,
-        backoff=Backoff(time.monotonic, random.Random(1), base_s=0.02, cap_s=0.1, budget=6),
+        backoff=Backoff(time.monotonic, random.Random(1), base_s=0.02, cap_s=0.1, budget=10_000),  # budget: own test
     )
     report = replay_report(run)
     print(f"\nsoak {backend}: turns={len(script)} faults injected={len(injected)} "

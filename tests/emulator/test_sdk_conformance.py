@@ -181,9 +181,11 @@ async def test_go_away_then_deadline_close(make_emulator: Callable[..., Any]) ->
 
 @pytest.mark.parametrize("backend", ["developer", "vertex-bearer"])
 async def test_resume_by_handle_restores_the_session(make_emulator: Callable[..., Any], backend: str) -> None:
+    """One update per connection (as gemini-3.8-live): the handle names the session, and a pending
+    call survives the drop."""
     config = types.LiveConnectConfig(session_resumption=types.SessionResumptionConfig(),
                                      output_audio_transcription=types.AudioTranscriptionConfig())
-    async with make_emulator(scenario=LAURA) as emu:
+    async with make_emulator(scenario=LAURA, resumption_updates="once") as emu:
         client = client_for(emu, backend)
         async with client.aio.live.connect(model=model_for(backend), config=config) as session:
             await session.send_client_content(turns=text_turn("hi"))
@@ -200,6 +202,28 @@ async def test_resume_by_handle_restores_the_session(make_emulator: Callable[...
                 id=call.id, name=call.name, response={"client_id": "c-1"})])
             follow = await receive_turn(resumed)
     assert follow.transcript.lstrip().startswith("Your profile is ready")  # it continues the turn
+
+
+async def test_legacy_handles_resume_the_idle_moment_they_name(make_emulator: Callable[..., Any]) -> None:
+    """Updates at idle points (older models): resuming returns to that point, and the turn asked
+    again re-issues its call under the same id."""
+    config = types.LiveConnectConfig(session_resumption=types.SessionResumptionConfig())
+    async with make_emulator(scenario=LAURA) as emu:
+        client = client_for(emu)
+        async with client.aio.live.connect(model=MODEL, config=config) as session:
+            await session.send_client_content(turns=text_turn("hi"))
+            await receive_turn(session)
+            idle = await receive_turn(session, until=lambda m: bool(
+                m.session_resumption_update and m.session_resumption_update.resumable))
+            handle = idle.updates[-1].new_handle  # issued after the greeting turn completed
+            await session.send_client_content(turns=text_turn("Ana Lopez"))
+            first = await receive_turn(session, until=lambda m: m.tool_call is not None)
+            emu.faults.drop_now()
+        config.session_resumption = types.SessionResumptionConfig(handle=handle)
+        async with client.aio.live.connect(model=MODEL, config=config) as resumed:
+            await resumed.send_client_content(turns=text_turn("Ana Lopez"))
+            again = await receive_turn(resumed, until=lambda m: m.tool_call is not None)
+    assert [c.id for c in again.tool_calls] == [c.id for c in first.tool_calls]
 
 
 async def test_stale_and_busy_handles_are_refused(make_emulator: Callable[..., Any]) -> None:

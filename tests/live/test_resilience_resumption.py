@@ -73,3 +73,25 @@ def test_stale_handle_starts_afresh() -> None:
     policy.on_stale_handle()
     assert policy.handles.handle is None
     assert policy.on_connect() == []
+
+
+def test_reply_start_releases_the_turn_when_the_handle_names_the_session() -> None:
+    policy = ResumptionPolicy(FakeClock(), transparent=False)
+    policy.on_connect()
+    policy.on_update("h1", True, None)
+    policy.buffer.append(ev.SendText("book me in"))
+    policy.on_reply_started()  # the session already holds the turn
+    policy.buffer.append(audio(9))  # said after the reply began
+    assert sent(policy) == [audio(9)]
+
+
+def test_a_not_resumable_update_shows_handles_name_moments_and_keeps_the_turn() -> None:
+    policy = ResumptionPolicy(FakeClock(), transparent=False)
+    policy.on_connect()
+    policy.on_update("h1", True, None)
+    policy.buffer.append(ev.SendText("book me in"))
+    policy.on_update("", False, None)  # "not now": the service is generating
+    assert policy.refreshes_handles
+    policy.on_reply_started()
+    assert sent(policy) == [ev.SendText("book me in")]  # a resume from h1 must hear it again
+    assert policy.handles.handle == "h1"

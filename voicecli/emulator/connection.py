@@ -85,6 +85,7 @@ class Connection:
         self._generation: asyncio.Task[None] | None = None
         self._speaking = asyncio.Lock()
         self._closed = False
+        self._dropped = False
         self._vad: Any = None
         self._user_audio_s = 0.0  # audio of the current user turn (manual detection)
         self._activity_open = False
@@ -125,8 +126,23 @@ class Connection:
                     task.cancel()
         finally:
             self.shared.faults.detach(self)
-            if self.session.connection is self:
-                self.session.connection = None
+            self._release_session()
+
+    def _release_session(self) -> None:
+        """Detach from the session, late after a drop if the faults say the service is slow to notice."""
+        session = self.session
+        if session is None or session.connection is not self:
+            return
+        linger = self.shared.faults.linger_after_drop_s if self._dropped else 0.0
+        if linger <= 0:
+            session.connection = None
+            return
+
+        def release() -> None:
+            if session.connection is self:
+                session.connection = None
+
+        asyncio.get_running_loop().call_later(linger, release)
 
     def _authorise(self) -> None:
         route, valid = self.route, self.options.valid_keys
@@ -141,14 +157,17 @@ class Connection:
         store = self.shared.store
         if not config.handle:
             return store.create(vertex=self.route.vertex, model_id=config.model_id)
-        session = store.find(config.handle)
-        if session is None or session.vertex != self.route.vertex:
+        found = store.find(config.handle)
+        if found is None or found[0].vertex != self.route.vertex:
             raise p.ProtocolError(p.CLOSE_POLICY, p.REASON_SESSION_NOT_FOUND)
+        session, state = found
         if session.connection is not None:
             # The real service refuses a resume while the previous socket is still open.
             raise p.ProtocolError(p.CLOSE_INTERNAL, p.REASON_INTERNAL)
         if session.model_id != config.model_id:
             raise p.ProtocolError(p.CLOSE_INVALID, f"{p.REASON_INVALID_ARGUMENT} The model cannot change.")
+        if state is not None:
+            session.restore(state)
         if self.route.vertex:
             session.session_id = store.create(vertex=True, model_id=config.model_id).session_id
         return session
@@ -194,7 +213,10 @@ class Connection:
 
     async def _send_update(self, *, resumable: bool) -> None:
         assert self.config is not None and self.session is not None
-        handle = self.shared.store.issue_handle(self.session) if resumable else ""
+        # Legacy updates come only at idle points, so their handles name that moment; a single
+        # update per connection ("once", as gemini-3.8-live) names the session itself.
+        snapshot = self.options.resumption_updates == "legacy"
+        handle = self.shared.store.issue_handle(self.session, snapshot=snapshot) if resumable else ""
         index = self.client_index if self.config.transparent else None
         await self._send(p.resumption_update(handle, resumable, index))
 
@@ -208,6 +230,7 @@ class Connection:
     def drop(self) -> None:
         self.shared.recorder.add(self.id, "drop")
         self._closed = True
+        self._dropped = True
         if self.ws.transport is not None:
             self.ws.transport.abort()
 

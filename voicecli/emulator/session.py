@@ -45,6 +45,10 @@ class Session:
     trimmed_tokens: int = 0
     connection: object | None = None  # the open connection serving it, if any
     call_counter: int = 0
+    call_prefix: str = ""  # stable across resumes, so a re-issued call keeps its id
+
+    def __post_init__(self) -> None:
+        self.call_prefix = self.call_prefix or self.session_id[:8]
 
     @property
     def context_tokens(self) -> int:
@@ -72,32 +76,66 @@ class Session:
 
     def new_call_id(self) -> str:
         self.call_counter += 1
-        return f"call-{self.session_id[:8]}-{self.call_counter}"
+        return f"call-{self.call_prefix}-{self.call_counter}"
+
+    def snapshot(self) -> SessionState:
+        """The conversation's progress now, for a handle that names this moment."""
+        return SessionState(list(self.history), self.audio_s, self.next_step, self.opened, dict(self.pending),
+                            dict(self.tool_results), self.trimmed_tokens, self.call_counter)
+
+    def restore(self, state: SessionState) -> None:
+        """Go back to a snapshot. The VAD clock keeps counting: it measures the session's audio."""
+        self.history = list(state.history)
+        self.audio_s = state.audio_s
+        self.next_step = state.next_step
+        self.opened = state.opened
+        self.pending = dict(state.pending)
+        self.tool_results = dict(state.tool_results)
+        self.trimmed_tokens = state.trimmed_tokens
+        self.call_counter = state.call_counter
+
+
+@dataclass(frozen=True)
+class SessionState:
+    history: list[HistoryEntry]
+    audio_s: float
+    next_step: int
+    opened: bool
+    pending: dict[str, PendingCall]
+    tool_results: dict[str, Any]
+    trimmed_tokens: int
+    call_counter: int
 
 
 class SessionStore:
-    """Handles name a session; each one stays valid for ``ttl_s`` after it was issued."""
+    """Handles name a session (or a snapshot of it); each stays valid for ``ttl_s`` after issue.
+
+    A handle issued with ``snapshot=True`` resumes the session as it was at that moment, which
+    is what ``resumable: false`` while generating implies: only idle points are safe to resume.
+    Without it the handle names the session and resumes its latest state.
+    """
 
     def __init__(self, ttl_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl_s = ttl_s
         self._clock = clock
-        self._handles: dict[str, tuple[Session, float]] = {}
+        self._handles: dict[str, tuple[Session, float, SessionState | None]] = {}
 
     def create(self, *, vertex: bool, model_id: str) -> Session:
         return Session(session_id=secrets.token_hex(16), vertex=vertex, model_id=model_id)
 
-    def issue_handle(self, session: Session) -> str:
+    def issue_handle(self, session: Session, *, snapshot: bool = False) -> str:
         handle = secrets.token_hex(18)  # 36 characters, like the real service's handles
-        self._handles[handle] = (session, self._clock() + self.ttl_s)
+        self._handles[handle] = (session, self._clock() + self.ttl_s, session.snapshot() if snapshot else None)
         self._expire()
         return handle
 
-    def find(self, handle: str) -> Session | None:
+    def find(self, handle: str) -> tuple[Session, SessionState | None] | None:
+        """The session a handle names, and the snapshot to restore (None: its latest state)."""
         self._expire()
         found = self._handles.get(handle)
-        return found[0] if found else None
+        return (found[0], found[2]) if found else None
 
     def _expire(self) -> None:
         now = self._clock()
-        for handle in [h for h, (_, expires) in self._handles.items() if expires <= now]:
+        for handle in [h for h, (_, expires, _) in self._handles.items() if expires <= now]:
             del self._handles[handle]

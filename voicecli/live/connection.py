@@ -25,6 +25,7 @@ from voicecli.live.closes import Disposition, classify_close
 from voicecli.live.goaway import GoAwayPlan
 from voicecli.live.resumption import ResumptionPolicy
 from voicecli.live.translate import ServerEvent, translate
+from voicecli.outgoing import OutgoingQueue
 
 if TYPE_CHECKING:
     from google import genai
@@ -108,7 +109,7 @@ class LiveConnection:
         client: genai.Client,
         model: str,
         config_for: Callable[[str | None, str | None], types.LiveConnectConfig],
-        outgoing: asyncio.Queue[ev.Outgoing],
+        outgoing: OutgoingQueue,
         on_event: Callable[[ServerEvent], None],
         on_state: Callable[[object], None],
         *,
@@ -135,6 +136,7 @@ class LiveConnection:
         self.frames_replayed = 0
         self._goaway: GoAwayPlan | None = None
         self._fresh_context: str | None = None
+        self._replying = False
 
     async def run(self) -> None:
         """Connect and keep connected until cancelled; raises only when giving up for good."""
@@ -163,7 +165,7 @@ class LiveConnection:
                         f"{self.backoff.budget} attempts (last: {code} {reason}).",
                         hint="check the network; the session log keeps everything said so far",
                     ) from failure
-                self._on_state(ev.ConnectionState("reconnecting", self.backoff.status_text()))
+                self._on_state(ev.ConnectionState("reconnecting", f"{self.backoff.attempt}/{self.backoff.budget}"))
                 self._on_state(ev.Notice(f"connection lost ({code} {reason}); {self.backoff.status_text()}",
                                          "warning"))
                 await asyncio.sleep(delay)
@@ -186,6 +188,11 @@ class LiveConnection:
             for item in replay:
                 await send_one(session, item.message)
             self.frames_replayed += len(replay)
+            if self._replying:
+                # A handle that names an idle moment (or acknowledged frames) brings the turn's
+                # input back with the replay; one that names the session has the reply cut for good.
+                self._replying = False
+                self._on_event(ev.ReplyCut(will_repeat=self.policy.transparent or self.policy.refreshes_handles))
             try:
                 async with asyncio.TaskGroup() as group:
                     group.create_task(self._send_loop(session))
@@ -215,7 +222,11 @@ class LiveConnection:
             case ev.ResumptionUpdate(handle, resumable, index):
                 self.policy.on_update(handle, resumable, index)
             case ev.ServerTurnComplete():
+                self._replying = False
                 self.policy.on_turn_complete()
+            case ev.AgentAudio() | ev.ToolCallsRequested() | ev.Transcript(role="agent") if not self._replying:
+                self._replying = True
+                self.policy.on_reply_started()
             case ev.GoAwayNotice(time_left):
                 self._goaway = GoAwayPlan(time_left, self._clock)
 

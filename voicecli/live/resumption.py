@@ -40,6 +40,9 @@ class ResumptionPolicy:
         return self.buffer.new_connection()
 
     def on_update(self, new_handle: str | None, resumable: bool, last_consumed_index: int | None) -> None:
+        if not resumable:
+            # Only a service whose handles name moments says "not now": its handles lag behind.
+            self.refreshes_handles = True
         if not self.handles.update(new_handle, resumable):
             return
         self._updates_on_this_connection += 1
@@ -54,6 +57,15 @@ class ResumptionPolicy:
 
     def on_turn_complete(self) -> None:
         self._turn_ended_on_this_connection = True
+        if not self.transparent and not self.refreshes_handles:
+            self.buffer.mark_resumable_point()
+
+    def on_reply_started(self) -> None:
+        """The model began answering: the input that ended the user's turn is in the session.
+
+        Where a handle names the session (it is never refreshed), resuming restores a state that
+        already holds that input, so replaying it would make the model hear the utterance twice.
+        """
         if not self.transparent and not self.refreshes_handles:
             self.buffer.mark_resumable_point()
 

@@ -18,6 +18,7 @@ ServerEvent = (
     | ev.GoAwayNotice
     | ev.ResumptionUpdate
     | ev.Usage
+    | ev.ReplyCut
 )
 
 def translate(message: types.LiveServerMessage) -> list[ServerEvent]:

@@ -35,7 +35,7 @@ class StatusLine:
     total_tokens: int = 0
     trigger_tokens: int = 0
     latency_s: float | None = None
-    handle_age_s: float | None = None
+    handle_since: float | None = None  # monotonic time the newest resumable handle arrived
 
     def render(self) -> str:
         parts = [f"{self.backend} · {self.model}", self.connection, self.activity]
@@ -47,8 +47,8 @@ class StatusLine:
         parts.append(tokens)
         if self.latency_s is not None:
             parts.append(f"last reply {self.latency_s * 1000:.0f} ms")
-        if self.handle_age_s is not None:
-            parts.append(f"handle {self.handle_age_s:.0f}s old")
+        if self.handle_since is not None:
+            parts.append(f"handle {time.monotonic() - self.handle_since:.0f} s old")
         return "  |  ".join(parts)
 
 
@@ -169,12 +169,14 @@ class RichLiveView:
     _live: Live | None = None
 
     def start(self) -> None:
-        self._live = Live(self._render(), console=self.console, refresh_per_second=12, transient=False)
+        # get_renderable: redrawn on every refresh, so the handle's age keeps counting.
+        self._live = Live(console=self.console, refresh_per_second=8, transient=False,
+                          get_renderable=self._render)
         self._live.start()
 
     def stop(self) -> None:
         if self._live is not None:
-            self._live.update(self._render())
+            self._live.refresh()
             self._live.stop()
 
     def handle(self, event: object) -> None:
@@ -209,10 +211,9 @@ class RichLiveView:
                 self.status.mic_dbfs = dbfs
             case ev.Usage(_, _, total):
                 self.status.total_tokens = total
-            case _:
-                return
-        if self._live is not None:
-            self._live.update(self._render())
+            case ev.ResumptionUpdate(handle, resumable, _) if handle and resumable:
+                self.status.handle_since = time.monotonic()
+        # No redraw here: Live redraws from _render on its own clock, off the event loop.
 
     def _render(self) -> Group:
         rows = []
