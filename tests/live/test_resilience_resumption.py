@@ -80,9 +80,13 @@ def test_reply_start_releases_the_turn_when_the_handle_names_the_session() -> No
     policy.on_connect()
     policy.on_update("h1", True, None)
     policy.buffer.append(ev.SendText("book me in"))
+    speech = [audio(n) for n in range(50)]  # one second of audio
+    for frame in speech:
+        policy.buffer.append(frame)
     policy.on_reply_started()  # the session already holds the turn
-    policy.buffer.append(audio(9))  # said after the reply began
-    assert sent(policy) == [audio(9)]
+    policy.buffer.append(audio(99))  # said after the reply began
+    # The newest half second may still be on the wire when the reply starts: it is kept.
+    assert sent(policy) == [*speech[25:], audio(99)]
 
 
 def test_a_not_resumable_update_shows_handles_name_moments_and_keeps_the_turn() -> None:

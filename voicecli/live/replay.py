@@ -84,6 +84,9 @@ class Buffered:
     serial: int  # unique for the buffer's lifetime
 
 
+AUDIO_BYTES_PER_S = 32_000  # 16 kHz PCM16 mono
+
+
 @dataclass(frozen=True)
 class ReplayLimits:
     max_messages: int = 1500  # 30 s of 20 ms audio frames
@@ -190,20 +193,30 @@ class ReplayBuffer:
             released += 1
         return released
 
-    def mark_resumable_point(self) -> int:
+    def mark_resumable_point(self, *, keep_tail_s: float = 0.0) -> int:
         """Developer API: the session a handle resumes now includes everything sent so far.
 
         Everything buffered is released, except an utterance still open: it is kept from its
         ``activityStart`` so a replay re-sends the whole utterance, never a tail without its
-        start. Returns how many messages were released.
+        start. ``keep_tail_s`` also keeps the newest messages, back to that much audio, as they
+        may still be on the wire. Returns how many messages were released.
         """
+        tail: set[int] = set()
+        tail_audio_s = 0.0
+        for entry in reversed(self._entries):
+            if tail_audio_s >= keep_tail_s:
+                break
+            tail.add(entry.serial)
+            if entry.kind is MessageKind.AUDIO:
+                tail_audio_s += entry.size / AUDIO_BYTES_PER_S
         keep: deque[Buffered] = deque()
-        if self._open_start is not None:
-            in_utterance = False
-            for entry in self._entries:
-                in_utterance = in_utterance or entry.serial == self._open_start
-                if in_utterance and entry.kind in (MessageKind.ACTIVITY_START, MessageKind.AUDIO):
-                    keep.append(entry)
+        in_utterance = False
+        for entry in self._entries:
+            in_utterance = in_utterance or entry.serial == self._open_start
+            if entry.serial in tail or (
+                in_utterance and entry.kind in (MessageKind.ACTIVITY_START, MessageKind.AUDIO)
+            ):
+                keep.append(entry)
         released = len(self._entries) - len(keep)
         self._entries = keep
         self._recount()

@@ -22,6 +22,12 @@ from voicecli.live.handles import HandleStore
 from voicecli.live.replay import Buffered, ReplayBuffer, ReplayLimits
 
 
+# A reply proves the service read the input that ended the turn, not the newest frames, which may
+# still be on the wire. Counted in audio (the same whether audio is sent in real time or faster):
+# replaying a little trailing audio twice is harmless, losing it is not.
+IN_FLIGHT_AUDIO_S = 0.5
+
+
 class ResumptionPolicy:
     def __init__(
         self, clock: Callable[[], float], *, transparent: bool, limits: ReplayLimits | None = None
@@ -67,7 +73,8 @@ class ResumptionPolicy:
         already holds that input, so replaying it would make the model hear the utterance twice.
         """
         if not self.transparent and not self.refreshes_handles:
-            self.buffer.mark_resumable_point()
+            # What went out just before the reply began may still be on the wire: keep it.
+            self.buffer.mark_resumable_point(keep_tail_s=IN_FLIGHT_AUDIO_S)
 
     def on_stale_handle(self) -> None:
         """The service no longer knows the session: the next connection starts afresh."""
