@@ -152,7 +152,7 @@ class Conversation:
         self.stats = ConversationStats(started_at=clock())
         self.outgoing = OutgoingQueue()
         self._tool_specs = {tool.name: tool for tool in persona.tools}
-        self._tool_tasks: dict[str, asyncio.Task[None]] = {}
+        self._tool_tasks: dict[str, tuple[ev.ToolCallEvent, asyncio.Task[None]]] = {}
         self._group: asyncio.TaskGroup | None = None
         self._transcript = _Transcriber()
         self._turn_epoch = 0
@@ -189,7 +189,7 @@ class Conversation:
                 await driver()
             finally:
                 link.cancel()
-                for task in self._tool_tasks.values():
+                for _, task in self._tool_tasks.values():
                     task.cancel()
 
     async def run_script(
@@ -444,8 +444,12 @@ class Conversation:
         self.notify(event)
 
     def at_safe_point(self) -> bool:
-        """Reconnecting now would cut nothing: no reply under way, no tool pending, user silent."""
-        return not self._in_reply and not self._tool_tasks and not self._user_speaking
+        """Reconnecting now would cut nothing: no reply under way, no blocking call pending, user silent."""
+        blocking_pending = any(
+            spec is None or spec.behavior != "non_blocking"
+            for spec in (self._tool_specs.get(call.name) for call, _ in self._tool_tasks.values())
+        )
+        return not self._in_reply and not blocking_pending and not self._user_speaking
 
     def context_summary(self) -> str | None:
         """What was said so far, for a new session that could not resume the old one."""
@@ -462,7 +466,7 @@ class Conversation:
             return  # already running: a call id runs at most once
         assert self._group is not None
         self.notify(call)
-        self._tool_tasks[call.call_id] = self._group.create_task(self._run_tool(call))
+        self._tool_tasks[call.call_id] = (call, self._group.create_task(self._run_tool(call)))
 
     async def _run_tool(self, call: ev.ToolCallEvent) -> None:
         try:
@@ -484,13 +488,14 @@ class Conversation:
         await self.outgoing.put(ev.SendToolResponses((reply,)))
 
     def _cancel_tool(self, call_id: str) -> None:
-        task = self._tool_tasks.pop(call_id, None)
-        if task is None:
+        running = self._tool_tasks.pop(call_id, None)
+        if running is None:
             return
+        call, task = running
         task.cancel()
-        self.notify(ev.Notice(f"tool call {call_id} cancelled by the service"))
+        self.notify(ev.Notice(f"{call.name} cancelled: the user spoke over the agent"))
         if self.log and self.session_id:
-            self.log.add_tool_call(self.session_id, call_id, "", {}, None, False, 0.0, "cancelled")
+            self.log.add_tool_call(self.session_id, call_id, call.name, call.args, None, False, 0.0, "cancelled")
 
 
 def _pacer(realtime: bool) -> Callable[[], Awaitable[None]]:

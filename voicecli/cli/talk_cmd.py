@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,9 +14,19 @@ from voicecli.cli.main import app
 from voicecli.errors import UsageError
 
 if TYPE_CHECKING:
-    from voicecli.live.config import TalkSettings
+    from voicecli.live.config import Backend, TalkSettings
     from voicecli.persona import Persona
     from voicecli.talk import ViewLike
+
+
+class BackendChoice(Enum):
+    developer = "developer"
+    vertex = "vertex"
+
+
+class VadChoice(Enum):
+    server = "server"
+    local = "local"
 
 
 @app.command(no_args_is_help=False)
@@ -23,11 +34,11 @@ def talk(  # noqa: PLR0917 - Typer maps each option to a parameter
     persona: Annotated[str, typer.Option("--persona", "-p", help="Persona name or YAML path.")] = "laura",
     offline: Annotated[bool, typer.Option("--offline", help="Talk to the built-in Live emulator.")] = False,
     backend: Annotated[
-        str | None, typer.Option("--backend", help="developer | vertex (default: from the environment).")
+        BackendChoice | None, typer.Option("--backend", help="Default: from the environment, as the SDK reads it.")
     ] = None,
     model: Annotated[str | None, typer.Option("--model", help="Live model (default per backend).")] = None,
     vad: Annotated[
-        str | None, typer.Option("--vad", help="server: the service detects speech; local: webrtcvad here.")
+        VadChoice | None, typer.Option("--vad", help="server: the service detects speech; local: webrtcvad here.")
     ] = None,
     voice: Annotated[str | None, typer.Option("--voice", help="Prebuilt voice name.")] = None,
     trigger_tokens: Annotated[
@@ -71,15 +82,14 @@ def talk(  # noqa: PLR0917 - Typer maps each option to a parameter
     from voicecli.talk import TalkRequest, run_talk
     from voicecli.ui.live_view import render_summary
 
-    if backend not in (None, "developer", "vertex"):
-        raise UsageError(f"--backend must be developer or vertex, not {backend!r}")
-    if vad not in (None, "server", "local"):
-        raise UsageError(f"--vad must be server or local, not {vad!r}")
+    backend_flag: Backend | None = None
+    if backend is not None:
+        backend_flag = "vertex" if backend is BackendChoice.vertex else "developer"
     loaded = load_persona(persona)
     settings = TalkSettings(
-        backend=backend or ("vertex" if _env_wants_vertex() else "developer"),  # type: ignore[arg-type]
+        backend=backend_flag or ("vertex" if _env_wants_vertex() else "developer"),
         model=model,
-        vad=vad,  # type: ignore[arg-type]
+        vad=None if vad is None else ("local" if vad is VadChoice.local else "server"),
         voice=voice,
         trigger_tokens=trigger_tokens,
         target_tokens=target_tokens,
@@ -97,7 +107,7 @@ def talk(  # noqa: PLR0917 - Typer maps each option to a parameter
         persona=loaded,
         settings=settings,
         offline=offline,
-        backend_flag=backend,  # type: ignore[arg-type]
+        backend_flag=backend_flag,
         inputs=list(inputs or []),
         says=lines,
         output=output,
@@ -141,13 +151,13 @@ def _env_wants_vertex() -> bool:
     return os.environ.get("GOOGLE_GENAI_USE_VERTEXAI", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _print_dry_run(persona: object, settings: object, as_json: bool) -> None:
+def _print_dry_run(persona: Persona, settings: TalkSettings, as_json: bool) -> None:
     from voicecli.live.config import build_live_config, config_as_json, model_for
 
-    config = build_live_config(persona, settings)  # type: ignore[arg-type]
+    config = build_live_config(persona, settings)
     document = {
-        "backend": settings.backend,  # type: ignore[attr-defined]
-        "model": model_for(persona, settings),  # type: ignore[arg-type]
+        "backend": settings.backend,
+        "model": model_for(persona, settings),
         "config": config_as_json(config),
     }
     if as_json:

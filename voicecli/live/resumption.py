@@ -21,7 +21,6 @@ from collections.abc import Callable
 from voicecli.live.handles import HandleStore
 from voicecli.live.replay import Buffered, ReplayBuffer, ReplayLimits
 
-
 # A reply proves the service read the input that ended the turn, not the newest frames, which may
 # still be on the wire. Counted in audio (the same whether audio is sent in real time or faster):
 # replaying a little trailing audio twice is harmless, losing it is not.
