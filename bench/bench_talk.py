@@ -26,6 +26,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from tests.e2e.conftest import emulator_process  # noqa: E402
 from voicecli import events as ev  # noqa: E402
 from voicecli.agent import Conversation, ScriptTurn, split_frames  # noqa: E402
 from voicecli.emulator import Emulator  # noqa: E402
@@ -96,31 +97,21 @@ def cpu_share(minutes: float, work: Path) -> tuple[float, float] | None:
     """
     if subprocess.run(["pactl", "info"], capture_output=True, check=False).returncode != 0:
         return None
-    env = {**os.environ, "VOICECLI_HOME": str(work / "home")}
-    server = subprocess.Popen([sys.executable, "-m", "voicecli", "emulator", "--speed", "1"],
-                              stdout=subprocess.PIPE, text=True, env=env)
-    assert server.stdout is not None
-    exports = {}
-    for line in server.stdout:
-        if line.startswith("export "):
-            name, _, value = line.removeprefix("export ").strip().partition("=")
-            exports[name] = value
-        if len(exports) == 4:
-            break
     line_wav = work / "line.wav"
     subprocess.run(["espeak-ng", "-w", str(line_wav), USER_LINE], check=True)
-    started = time.monotonic()
-    client = subprocess.Popen(
-        [sys.executable, "-m", "voicecli", "talk", "--persona", "laura", "--quiet", "--timeout", str(minutes * 60)],
-        env={**env, **exports}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    while client.poll() is None and time.monotonic() - started < minutes * 60 - 12:
-        time.sleep(12)
-        subprocess.run(["paplay", "-d", "micfeed", str(line_wav)], check=False)
-    _, _, usage = os.wait4(client.pid, 0)
-    wall = time.monotonic() - started
-    server.terminate()
-    server.wait(timeout=10)
+    env = {**os.environ, "VOICECLI_HOME": str(work / "home")}
+    with emulator_process("--speed", "1", env=env) as exports:
+        started = time.monotonic()
+        client = subprocess.Popen(
+            [sys.executable, "-m", "voicecli", "talk", "--persona", "laura", "--quiet", "--timeout",
+             str(minutes * 60)],
+            env={**env, **exports}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        while client.poll() is None and time.monotonic() - started < minutes * 60 - 12:
+            time.sleep(12)
+            subprocess.run(["paplay", "-d", "micfeed", str(line_wav)], check=False)
+        _, _, usage = os.wait4(client.pid, 0)
+        wall = time.monotonic() - started
     return (usage.ru_utime + usage.ru_stime) / wall, wall
 
 

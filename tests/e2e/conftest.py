@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,3 +37,23 @@ def voicecli(*args: str, env: dict[str, str] | None = None, timeout: float = 120
         stdin=subprocess.DEVNULL,
     )
     return Run(completed.returncode, completed.stdout, completed.stderr)
+
+
+@contextmanager
+def emulator_process(*args: str, env: dict[str, str] | None = None) -> Iterator[dict[str, str]]:
+    """``voicecli emulator ARGS`` in its own process; yields the environment lines it prints."""
+    server = subprocess.Popen([sys.executable, "-m", "voicecli", "emulator", *args], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True, env={**os.environ, **(env or {})})
+    try:
+        assert server.stdout is not None
+        exports: dict[str, str] = {}
+        for line in server.stdout:
+            if line.startswith("export "):
+                name, _, value = line.removeprefix("export ").strip().partition("=")
+                exports[name] = value
+            if "GEMINI_API_KEY" in exports:  # the last line it prints
+                break
+        yield exports
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import voicecli
+from tests.e2e.conftest import emulator_process, voicecli
 from voicecli import events as ev
 from voicecli.agent import Conversation, split_frames
 from voicecli.audio import WavSink
@@ -144,27 +142,12 @@ async def test_a_refused_key_is_an_auth_error_and_not_retried(tmp_path: Path) ->
 def test_the_api_key_never_reaches_output_logs_or_database(tmp_path: Path) -> None:
     """A real (not --offline) run whose key the service checks: the key appears nowhere after."""
     key = "AIza" + "Sy" + "K3y0nlyF0rTh1sTest_abcdefghijklmnop"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "voicecli", "emulator", "--speed", "0", "--api-key", key],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
-    )
-    try:
-        assert server.stdout is not None
-        exports: dict[str, str] = {}
-        for line in server.stdout:
-            if line.startswith("export "):
-                name, _, value = line.removeprefix("export ").strip().partition("=")
-                exports[name] = value
-            if len(exports) == 4:
-                break
+    with emulator_process("--speed", "0", "--api-key", key) as exports:
         env = {**exports, "GEMINI_API_KEY": key}
         run = voicecli("--debug", "talk", "--persona", "laura", "--fast", "--say", "Hi", "--json",
                        "--timeout", "60", env=env)
         refused = voicecli("talk", "--persona", "laura", "--fast", "--say", "Hi", "--json",
                            "--timeout", "60", env={**env, "GEMINI_API_KEY": key[:-1] + "X"})
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     assert run.code == 0, run.stderr
     assert run.of_type("turn_complete"), "the conversation really ran with that key"
     assert refused.code == 4, refused.stderr  # and the service really checked it

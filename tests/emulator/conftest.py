@@ -8,35 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import google.auth.credentials
 import pytest
 from google import genai
 from google.genai import types
 
 from voicecli.emulator import Emulator
+from voicecli.live.backends import static_token
 
 MODEL = "gemini-2.5-flash-native-audio-preview-12-2025"
 VERTEX_MODEL = "gemini-live-2.5-flash-native-audio"
 LAURA = Path(__file__).resolve().parents[2] / "personas" / "laura.scenario.yaml"
-
-
-class StaticToken(google.auth.credentials.Credentials):  # type: ignore[misc]
-    """Bearer-token credentials that never refresh."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def refresh(self, request: Any) -> None:
-        return None
-
-    @property
-    def expired(self) -> bool:
-        return False
-
-    @property
-    def valid(self) -> bool:
-        return True
 
 
 def client_for(emu: Emulator, backend: str = "developer", key: str = "test-key") -> genai.Client:
@@ -46,7 +27,7 @@ def client_for(emu: Emulator, backend: str = "developer", key: str = "test-key")
     if backend == "vertex-express":
         return genai.Client(vertexai=True, api_key=key, http_options=options)
     return genai.Client(vertexai=True, project="demo-project", location="us-central1",
-                        credentials=StaticToken(key), http_options=options)
+                        credentials=static_token(key), http_options=options)
 
 
 def model_for(backend: str) -> str:

@@ -18,7 +18,7 @@ is switched off)::
     # Vertex AI, express key or bearer-token credentials
     client = genai.Client(vertexai=True, api_key="any-key", http_options=...)          # same options
     client = genai.Client(vertexai=True, project="p", location="us-central1",
-                          credentials=StaticToken("t"), http_options=...)
+                          credentials=creds, http_options=...)  # any static bearer token
 
 ``async_client_args={"ssl": ctx}`` is what the SDK hands to ``websockets.connect`` for Live. The
 alternative is the environment, read when the client is created: ``emu.env()`` gives

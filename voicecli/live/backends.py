@@ -87,14 +87,14 @@ def make_client(creds: Credentials) -> genai.Client:
             return genai.Client(vertexai=True, api_key=creds.api_key, http_options=options)
         if creds.offline:
             return genai.Client(vertexai=True, project=creds.project, location=creds.location,
-                                credentials=_StaticToken("emulator-token"), http_options=options)
+                                credentials=static_token("emulator-token"), http_options=options)
         return genai.Client(vertexai=True, project=creds.project, location=creds.location,
                             http_options=options)
     return genai.Client(api_key=creds.api_key, http_options=options)
 
 
-def _StaticToken(token: str) -> AuthCredentials:  # noqa: N802 - reads like the class it builds
-    """A bearer token that never expires: only for the local emulator's Vertex path."""
+def static_token(token: str) -> AuthCredentials:
+    """Bearer-token credentials that never expire: only for the local emulator's Vertex path."""
     from google.auth.credentials import Credentials as Base
 
     class StaticToken(Base):
