@@ -233,9 +233,16 @@ class Conversation:
         level: Callable[[], float],
         gate: ActivityGate | None = None,
         admit: Callable[[bytes], bool] | None = None,
+        max_turns: int | None = None,
     ) -> None:
-        """Stream live microphone frames: continuously (server detection) or bracketed by ``gate``."""
+        """Stream live microphone frames: continuously (server detection) or bracketed by ``gate``.
+
+        Returns after ``max_turns`` agent turns, or when the frames end.
+        """
         async for frame in frames:
+            if max_turns is not None and self.stats.turns >= max_turns:
+                await self.sink.drain()
+                return
             dbfs = level()
             self.notify(ev.MicLevel(dbfs))
             if gate is None:

@@ -23,6 +23,7 @@ from voicecli.live.config import TalkSettings, model_for, vad_mode
 if TYPE_CHECKING:
     from voicecli.live.backends import Credentials
     from voicecli.persona import Persona
+    from voicecli.store import SessionLog
 
 
 class ViewLike(Protocol):
@@ -150,54 +151,62 @@ async def _talk(request: TalkRequest, view: ViewLike, holder: list[Conversation]
         settings = replace(settings, backend=creds.backend)
         model = model_for(persona, settings)
         client = make_client(creds)
-        log = SessionLog.open(request.log_db)
-        session_id = log.start_session(persona.name, creds.describe(), model,
-                                       meta={"offline": request.offline, "vad": vad_mode(persona, settings)})
-        view.handle({"type": "session", "id": session_id, "persona": persona.name,
-                     "backend": creds.describe(), "model": model})
-        outcome = "error"
+        tools = ToolRuntime(persona)
+        # The sink opens first: if the speaker cannot, nothing was said and nothing is logged.
         async with _sink(request) as sink:
-            conversation = Conversation(
-                persona=persona, tools=ToolRuntime(persona), sink=sink, notify=view.handle, log=log,
-                session_id=session_id, greeting=request.greeting,
-            )
-            holder.append(conversation)
+            with SessionLog.open(request.log_db) as log:
+                session_id = log.start_session(persona.name, creds.describe(), model,
+                                               meta={"offline": request.offline,
+                                                     "vad": vad_mode(persona, settings)})
+                view.handle({"type": "session", "id": session_id, "persona": persona.name,
+                             "backend": creds.describe(), "model": model})
+                conversation = Conversation(persona=persona, tools=tools, sink=sink, notify=view.handle,
+                                            log=log, session_id=session_id, greeting=request.greeting)
+                holder.append(conversation)
 
-            async def connect(conv: Conversation) -> None:
-                def config_for(handle: str | None, context: str | None) -> Any:
-                    return build_live_config(persona, replace(settings, resumption_handle=handle,
-                                                              extra_context=context))
+                async def connect(conv: Conversation) -> None:
+                    def config_for(handle: str | None, context: str | None) -> Any:
+                        return build_live_config(persona, replace(settings, resumption_handle=handle,
+                                                                  extra_context=context))
 
-                connection = LiveConnection(
-                    client, model, config_for, conv.outgoing, conv.on_server_event,
-                    conv.on_connection_event, transparent=creds.backend == "vertex",
-                    at_safe_point=conv.at_safe_point, context_summary=conv.context_summary,
-                )
-                await connection.run()
+                    connection = LiveConnection(
+                        client, model, config_for, conv.outgoing, conv.on_server_event,
+                        conv.on_connection_event, transparent=creds.backend == "vertex",
+                        at_safe_point=conv.at_safe_point, context_summary=conv.context_summary,
+                    )
+                    await connection.run()
 
-            gate = _local_gate() if vad_mode(persona, settings) == "local" else None
-            try:
-                if request.scripted:
-                    await conversation.run_script(connect, script, realtime=request.realtime, gate=gate,
-                                                  max_turns=request.max_turns, timeout_s=request.timeout_s)
-                else:
-                    await _talk_live(request, conversation, connect, gate)
-                outcome = "completed"
-            except asyncio.CancelledError:
-                outcome = "interrupted"
-                raise
-            except BaseExceptionGroup as group:
-                first = _first_error(group)
-                outcome = type(first).__name__
-                raise first from None
-            except VoicecliError as error:
-                outcome = type(error).__name__
-                raise
-            finally:
-                summary = conversation.stats.summary()
-                log.end_session(session_id, outcome=outcome, summary=summary)
-                log.close()
-                view.handle({"type": "summary", "session_id": session_id, "outcome": outcome, **summary})
+                await _converse(request, script, conversation, connect, log, session_id, view)
+
+
+async def _converse(request: TalkRequest, script: list[ScriptTurn], conversation: Conversation,  # noqa: PLR0917
+                    connect: Callable[[Conversation], Coroutine[Any, Any, None]], log: SessionLog,
+                    session_id: str, view: ViewLike) -> None:
+    """Run the conversation, and record how it ended whatever happens."""
+    persona, settings = request.persona, request.settings
+    gate = _local_gate() if vad_mode(persona, settings) == "local" else None
+    outcome = "error"
+    try:
+        if request.scripted:
+            await conversation.run_script(connect, script, realtime=request.realtime, gate=gate,
+                                          max_turns=request.max_turns, timeout_s=request.timeout_s)
+        else:
+            await _talk_live(request, conversation, connect, gate)
+        outcome = "completed"
+    except asyncio.CancelledError:
+        outcome = "interrupted"
+        raise
+    except BaseExceptionGroup as group:
+        first = _first_error(group)
+        outcome = type(first).__name__
+        raise first from None
+    except VoicecliError as error:
+        outcome = type(error).__name__
+        raise
+    finally:
+        summary = conversation.stats.summary()
+        log.end_session(session_id, outcome=outcome, summary=summary)
+        view.handle({"type": "summary", "session_id": session_id, "outcome": outcome, **summary})
 
 
 def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
@@ -230,7 +239,7 @@ async def _talk_live(request: TalkRequest, conversation: Conversation,
 
         async def drive() -> None:
             await conversation.pump_microphone(mic.frames(), level=lambda: mic.level_dbfs, gate=gate,
-                                               admit=admit)
+                                               admit=admit, max_turns=request.max_turns)
 
         try:
             async with asyncio.timeout(request.timeout_s):
@@ -294,3 +303,4 @@ class TeeSink:
     async def drain(self) -> None:
         for sink in self.sinks:
             await sink.drain()
+
