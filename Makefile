@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	@bash scripts/system-deps.sh
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
 system-deps:

@@ -132,11 +132,9 @@ class PlainView:
             case ev.Interrupted(_, heard_text):
                 self._pending["agent"] = f"{heard_text} [interrupted]"
             case ev.TurnComplete():
-                for role in ("user", "agent"):
-                    if self._pending.get(role):
-                        self.console.print(f"{role}: {self._pending[role]}", markup=False)
-                self._pending.clear()
+                self._print_pending("user", "agent")
             case ev.ToolCallEvent(_, name, args):
+                self._print_pending("user")  # what the user said comes before what it set off
                 self.console.print(f"tool {name} {json.dumps(args, ensure_ascii=False)}", markup=False)
             case ev.ToolResultEvent(_, name, result, ok, _):
                 mark = "ok" if ok else "failed"
@@ -145,9 +143,13 @@ class PlainView:
                 self.console.print(f"note: {text}", markup=False)
 
     def stop(self) -> None:
-        for role in ("user", "agent"):
-            if self._pending.get(role):
-                self.console.print(f"{role}: {self._pending[role]}", markup=False)
+        self._print_pending("user", "agent")
+
+    def _print_pending(self, *roles: str) -> None:
+        for role in roles:
+            text = self._pending.pop(role, "")
+            if text:
+                self.console.print(f"{role}: {text}", markup=False)
 
 
 @dataclass
