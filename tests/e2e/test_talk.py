@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import wave
+from array import array
 from datetime import datetime
 from pathlib import Path
 
@@ -26,9 +27,8 @@ def data_home() -> Path:
     return Path(os.environ["VOICECLI_HOME"])
 
 
-@pytest.mark.parametrize(
-    ("backend", "vad"), [("developer", "server"), ("vertex", "local")], ids=["developer-server", "vertex-local"]
-)
+@pytest.mark.parametrize("vad", ["server", "local"])
+@pytest.mark.parametrize("backend", ["developer", "vertex"])
 def test_laura_whole_workflow_offline(backend: str, vad: str, tmp_path: Path) -> None:
     reply = tmp_path / "reply.wav"
     run = voicecli("talk", "--offline", "--persona", "laura", "--backend", backend, "--vad", vad,
@@ -65,6 +65,25 @@ def test_laura_whole_workflow_offline(backend: str, vad: str, tmp_path: Path) ->
     assert logs.code == 0, logs.stderr
     assert "Ana Lopez" in logs.stdout
     assert "schedule_appointment" in logs.stdout
+
+
+def test_a_wav_turn_at_any_rate_and_channel_count(tmp_path: Path) -> None:
+    """--input takes a WAV at 44.1 kHz stereo as one user turn, mixed with --say turns after it."""
+    from voicecli.emulator.voice import synthesize
+
+    mono = array("h", synthesize(LAURA_DEMO.read_text().splitlines()[0], rate=44_100))
+    stereo = array("h", (sample for value in mono for sample in (value, value // 2)))
+    turn = tmp_path / "intake.wav"
+    with wave.open(str(turn), "wb") as wav:
+        wav.setnchannels(2)
+        wav.setsampwidth(2)
+        wav.setframerate(44_100)
+        wav.writeframes(stereo.tobytes())
+    run = voicecli("talk", "--offline", "--persona", "laura", "--speed", "0", "--fast", "--input", str(turn),
+                   "--say", "I've been stressed at work.", "--json", "--timeout", "60")
+    assert run.code == 0, run.stderr
+    assert [call["name"] for call in run.of_type("tool_call")] == ["create_client_profile"]
+    assert len(run.of_type("turn_complete")) == 3
 
 
 def test_no_credentials_says_how_and_exits_4() -> None:

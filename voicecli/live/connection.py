@@ -23,6 +23,7 @@ from voicecli.errors import AuthError, BackendError
 from voicecli.live.backoff import Backoff
 from voicecli.live.closes import Disposition, classify_close
 from voicecli.live.goaway import GoAwayPlan
+from voicecli.live.replay import AUDIO_BYTES_PER_S
 from voicecli.live.resumption import ResumptionPolicy
 from voicecli.live.translate import ServerEvent, translate
 from voicecli.outgoing import OutgoingQueue
@@ -137,6 +138,8 @@ class LiveConnection:
         self._goaway: GoAwayPlan | None = None
         self._fresh_context: str | None = None
         self._replying = False
+        self._evictions_reported = 0
+        self._evicted_bytes_reported = 0
 
     async def run(self) -> None:
         """Connect and keep connected until cancelled; raises only when giving up for good."""
@@ -185,6 +188,7 @@ class LiveConnection:
             self.backoff.connected()
             self._on_state(ev.ConnectionState("connected", "resumed" if handle else ""))
             replay = self.policy.on_connect()
+            self._report_evicted()
             for item in replay:
                 await send_one(session, item.message)
             self.frames_replayed += len(replay)
@@ -200,6 +204,16 @@ class LiveConnection:
                     group.create_task(self._goaway_watch())
             except* _PlannedReconnect:
                 self._on_state(ev.ConnectionState("reconnecting", "GoAway"))
+
+    def _report_evicted(self) -> None:
+        """Say so when the replay buffer had to let go of messages the service may not have had."""
+        dropped = self.policy.buffer.dropped_messages
+        if dropped > self._evictions_reported:
+            seconds = (self.policy.buffer.dropped_bytes - self._evicted_bytes_reported) / AUDIO_BYTES_PER_S
+            self._on_state(ev.Notice(f"{dropped - self._evictions_reported} messages (about {seconds:.1f} s "
+                                     "of audio) were too old to send again after the reconnect", "warning"))
+            self._evictions_reported = dropped
+            self._evicted_bytes_reported = self.policy.buffer.dropped_bytes
 
     async def _send_loop(self, session: genai.live.AsyncSession) -> None:
         while True:
