@@ -86,6 +86,7 @@ class Run:
     tool_calls: list[ev.ToolCallEvent] = field(default_factory=list)
     setups: list[dict[str, Any]] = field(default_factory=list)
     faults: int = 0
+    audio_frames_sent: int = 0
 
     @property
     def records(self) -> list[dict[str, Any]]:
@@ -125,8 +126,13 @@ async def converse(
     backoff: Backoff | None = None,
     timeout_s: float = 60.0,
     faults: Faults | None = None,
+    keep_sent: bool = True,
 ) -> Run:
-    """Run a scripted Laura conversation to its end (or its error) and return what happened."""
+    """Run a scripted Laura conversation to its end (or its error) and return what happened.
+
+    ``keep_sent=False`` only counts the audio sent instead of keeping every message (for a
+    memory measurement of the client, not of this harness).
+    """
     persona = load_persona("laura")
     settings = TalkSettings(backend="vertex" if backend == "vertex" else "developer")
     model = model_for(persona, settings)
@@ -158,7 +164,10 @@ async def converse(
 
         def on_take(message: ev.Outgoing) -> None:
             run = holder[0]
-            run.sent.append(message)
+            if isinstance(message, ev.SendAudio):
+                run.audio_frames_sent += 1
+            if keep_sent:
+                run.sent.append(message)
             if trigger is not None:
                 trigger(run, "sent", message)
 
