@@ -326,3 +326,19 @@ async def test_resume_refused_while_the_old_socket_lingers_is_retried(tmp_path: 
     assert fired and refused, "the first resume came while the old socket lingered"
     assert resumed(run) == 1
     assert_survived(run, backend)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_a_malformed_server_frame_is_survived_with_one_clear_notice(tmp_path: Path, backend: str) -> None:
+    fired: list[bool] = []
+
+    def trigger(run: Run, what: str, item: object) -> None:
+        if what == "event" and isinstance(item, ev.ServerTurnComplete) and not fired and len(run.agent_turns) == 2:
+            fired.append(True)
+            run.emu.faults.malformed_now()
+
+    run = await converse(tmp_path, backend=backend, trigger=trigger, backoff=quick_backoff())
+    warnings = [notice.text for notice in run.notices if notice.level == "warning"]
+    assert fired and resumed(run) == 1
+    assert len(warnings) == 1 and "Failed to parse response" in warnings[0] and "None" not in warnings[0]
+    assert_survived(run, backend)

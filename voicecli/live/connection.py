@@ -153,7 +153,7 @@ class LiveConnection:
                 code, reason = describe_failure(failure)
                 disposition = classify_close(code, reason, after_goaway=self._goaway is not None)
                 if disposition is Disposition.PERMANENT:
-                    self._on_state(ev.ConnectionState("closed", f"{code} {reason}"))
+                    self._on_state(ev.ConnectionState("closed", _what(code, reason)))
                     raise permanent_error(code, reason) or BackendError(reason) from failure
                 if disposition is Disposition.STALE_HANDLE:
                     self._start_afresh()
@@ -162,14 +162,14 @@ class LiveConnection:
                     continue
                 delay = self.backoff.next_delay()
                 if delay is None:
-                    self._on_state(ev.ConnectionState("closed", f"{code} {reason}"))
+                    self._on_state(ev.ConnectionState("closed", _what(code, reason)))
                     raise BackendError(
                         f"Lost the Live connection and could not get it back after "
-                        f"{self.backoff.budget} attempts (last: {code} {reason}).",
+                        f"{self.backoff.budget} attempts (last: {_what(code, reason)}).",
                         hint="check the network; the session log keeps everything said so far",
                     ) from failure
                 self._on_state(ev.ConnectionState("reconnecting", f"{self.backoff.attempt}/{self.backoff.budget}"))
-                self._on_state(ev.Notice(f"connection lost ({code} {reason}); {self.backoff.status_text()}",
+                self._on_state(ev.Notice(f"connection lost ({_what(code, reason)}); {self.backoff.status_text()}",
                                          "warning"))
                 await asyncio.sleep(delay)
 
@@ -253,6 +253,12 @@ class LiveConnection:
             ):
                 raise _PlannedReconnect
             await asyncio.sleep(0.05)
+
+
+def _what(code: int | None, reason: str) -> str:
+    """A failure in a few words: the close code (if any) and the start of the reason."""
+    reason = reason if len(reason) <= 100 else reason[:99] + "…"
+    return f"{code} {reason}" if code is not None else reason
 
 
 def _leaf(error: BaseException) -> BaseException:

@@ -1,6 +1,7 @@
 """What the user sees during a conversation: a Rich live view, plain lines, or JSON events.
 
-Every view takes the conversation's events through ``handle`` and never blocks.
+Every view takes the conversation's events through ``handle`` and never blocks (the shape
+``voicecli.talk.ViewLike`` asks for).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import json
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -17,12 +18,6 @@ from rich.markup import escape
 from rich.text import Text
 
 from voicecli import events as ev
-
-
-class View(Protocol):
-    def start(self) -> None: ...
-    def handle(self, event: object) -> None: ...
-    def stop(self) -> None: ...
 
 
 @dataclass
