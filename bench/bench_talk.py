@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.e2e.conftest import emulator_process  # noqa: E402
+from tests.e2e.resilience_harness import NullSink  # noqa: E402
 from voicecli import events as ev  # noqa: E402
 from voicecli.agent import Conversation, ScriptTurn, split_frames  # noqa: E402
 from voicecli.emulator import Emulator  # noqa: E402
@@ -39,26 +40,6 @@ from voicecli.tools import ToolRuntime  # noqa: E402
 
 REPLY = "Okay."
 USER_LINE = "This is one more thing I would like to say."
-
-
-class NullSink:
-    """Counts what would be played; the measurement stops at the hand-over to the output."""
-
-    played_seconds = 0.0
-    audible = False
-    level_dbfs = -100.0
-
-    def play(self, pcm24k: bytes) -> None:
-        return None
-
-    def end_reply(self) -> None:
-        return None
-
-    def flush(self) -> float:
-        return 0.0
-
-    async def drain(self) -> None:
-        return None
 
 
 async def reply_latency(turns: int, work: Path) -> list[float]:

@@ -44,6 +44,8 @@ class Sink(Protocol):
     def audible(self) -> bool: ...
     @property
     def level_dbfs(self) -> float: ...
+    @property
+    def underflows(self) -> int: ...
     async def drain(self) -> None: ...
 
 
@@ -64,6 +66,8 @@ class ConversationStats:
     response_tokens: int = 0
     total_tokens: int = 0
     dropped_frames: int = 0  # microphone frames dropped while the connection was down
+    mic_overflows: int = 0  # blocks the microphone delivered faster than they were read
+    playback_underflows: int = 0  # times the speaker ran dry and played silence
     latencies: list[float] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
@@ -75,6 +79,8 @@ class ConversationStats:
             "interruptions": self.interruptions,
             "reconnects": self.reconnects,
             "dropped_audio_s": round(self.dropped_frames * 0.02, 2),
+            "mic_overflows": self.mic_overflows,
+            "playback_underflows": self.playback_underflows,
             "tokens": {"prompt": self.prompt_tokens, "response": self.response_tokens,
                        "total": self.total_tokens},
         }
@@ -162,7 +168,7 @@ class Conversation:
         self._received_audio_s = 0.0
         self._user_speech_ended_at: float | None = None
         self._first_audio_at: float | None = None
-        self._interrupted_turn = False
+        self._heard_text: str | None = None  # set when the reply was cut: what the user heard of it
         self._user_speaking = False
         self._history: list[tuple[str, str]] = []
         self._gap_notice_due = True
@@ -374,21 +380,24 @@ class Conversation:
         self._received_audio_s += len(pcm) / 2 / ev.OUTPUT_RATE
         self.sink.play(pcm)
 
-    def _on_interrupted(self) -> None:
+    def _cut_playback(self) -> tuple[float, str]:
+        """Silence the reply now; returns (and remembers for the log) what the user heard of it."""
         heard_s = self.sink.flush()
         heard = heard_part(self._transcript.agent, heard_s, self._received_audio_s)
-        self.stats.interruptions += 1
-        self._interrupted_turn = True
+        self._heard_text = heard
         self.notify(ev.Interrupted(heard_s, heard))
+        return heard_s, heard
+
+    def _on_interrupted(self) -> None:
+        heard_s, heard = self._cut_playback()
+        self.stats.interruptions += 1
         if self.log and self.session_id:
             self.log.add_event(self.session_id, "interrupted", {"heard_seconds": round(heard_s, 3),
                                                                 "heard_text": heard})
 
     def _on_reply_cut(self, will_repeat: bool) -> None:
         """The connection dropped mid-reply: stop what is playing; the turn is over or starts again."""
-        heard_s = self.sink.flush()
-        heard = heard_part(self._transcript.agent, heard_s, self._received_audio_s)
-        self.notify(ev.Interrupted(heard_s, heard))
+        _, heard = self._cut_playback()
         if will_repeat:
             self.notify(ev.Notice("the connection dropped during the reply; the agent answers again"))
         else:
@@ -396,16 +405,16 @@ class Conversation:
         if self.log and self.session_id:
             self.log.add_event(self.session_id, "reply_cut", {"heard_text": heard, "will_repeat": will_repeat})
         if not will_repeat:
-            self._interrupted_turn = True
             self._on_turn_complete()
             return
+        self._heard_text = None  # a fresh reply starts over
         self._transcript = _Transcriber()
         self._received_audio_s = 0.0
         self._first_audio_at = None
         self._in_reply = False
 
     def _on_turn_complete(self) -> None:
-        if not self._interrupted_turn:
+        if self._heard_text is None:
             self.sink.end_reply()
         latency = None
         if self._user_speech_ended_at is not None and self._first_audio_at is not None:
@@ -418,7 +427,7 @@ class Conversation:
         self._received_audio_s = 0.0
         self._first_audio_at = None
         self._user_speech_ended_at = None
-        self._interrupted_turn = False
+        self._heard_text = None
         self._in_reply = False
         self._turn_epoch += 1
         self._turn_changed.set()
@@ -433,11 +442,8 @@ class Conversation:
         if self._transcript.user:
             self.log.add_transcript(self.session_id, "user", self._transcript.user, turn=turn)
         if self._transcript.agent:
-            heard = None
-            if self._interrupted_turn:
-                heard = heard_part(self._transcript.agent, self.sink.played_seconds, self._received_audio_s)
             self.log.add_transcript(self.session_id, "agent", self._transcript.agent, turn=turn,
-                                    interrupted=self._interrupted_turn, heard_text=heard)
+                                    interrupted=self._heard_text is not None, heard_text=self._heard_text)
 
     def on_connection_event(self, event: object) -> None:
         """Connection state changes and notices from the connection owner."""

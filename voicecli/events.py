@@ -90,7 +90,7 @@ class Usage:
 
 @dataclass(frozen=True)
 class ConnectionState:
-    state: str  # "connecting" | "connected" | "reconnecting" | "closed"
+    state: str  # "connecting" | "connected" | "resuming" | "reconnecting" | "closed"
     detail: str = ""
 
 

@@ -246,6 +246,10 @@ async def _talk_live(request: TalkRequest, conversation: Conversation,
                 await conversation.run(connect, drive)
         except TimeoutError as error:
             raise ConversationTimeout(f"The conversation reached --timeout {request.timeout_s:g} s.") from error
+        finally:
+            # Audio glitches are counted, never silent: they go into the summary.
+            conversation.stats.mic_overflows = mic.overflows
+            conversation.stats.playback_underflows = conversation.sink.underflows
 
 
 def _local_gate() -> Any:
@@ -299,6 +303,10 @@ class TeeSink:
     @property
     def level_dbfs(self) -> float:
         return max((float(sink.level_dbfs) for sink in self.sinks), default=-120.0)
+
+    @property
+    def underflows(self) -> int:
+        return sum(int(sink.underflows) for sink in self.sinks)
 
     async def drain(self) -> None:
         for sink in self.sinks:

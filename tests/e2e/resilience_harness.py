@@ -68,6 +68,9 @@ class NullSink:
     def audible(self) -> bool:
         return False
 
+    level_dbfs = -100.0
+    underflows = 0
+
     async def drain(self) -> None:
         return None
 

@@ -417,9 +417,6 @@ class Connection:
         out = self._resampler[1].resample_chunk(np.frombuffer(pcm, dtype=np.int16))
         return bytes(np.asarray(out, dtype=np.int16).tobytes())
 
-    def _vad_clock(self) -> float:
-        return float(self._vad.clock_s) if self._vad is not None else 0.0
-
     async def _vad_ended(self, end_s: float) -> None:
         start = self._speech_start_s if self._speech_start_s is not None else end_s
         self._speech_start_s = None

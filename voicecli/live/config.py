@@ -8,7 +8,7 @@ detection and session resumption.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from google.genai import types
@@ -44,7 +44,6 @@ class TalkSettings:
     target_tokens: int | None = None
     resumption_handle: str | None = None
     extra_context: str | None = None  # e.g. a summary of an earlier session that could not be resumed
-    overrides: dict[str, Any] = field(default_factory=dict)
 
 
 def model_for(persona: Persona, settings: TalkSettings) -> str:
