@@ -8,7 +8,9 @@
     ├── ConversationTimeout (5)       a scripted conversation did not finish within --timeout
     ├── BackendError (6)              the Live service failed for good (retry budget spent,
     │                                 malformed frames, an invalid setup)
-    └── ToolFailure (7)               a tool handler failed in a scripted run
+    ├── ToolFailure (7)               a tool handler failed in a scripted run
+    └── StorageError (8)              a file or folder voicecli needs cannot be created or written
+                                      (the data directory, the session log, an output file)
 
 Errors are raised anywhere and rendered once, in ``voicecli.cli``. Each carries a one-line
 ``message`` and an optional ``hint`` saying what to do about it. This module imports nothing
@@ -59,6 +61,10 @@ class BackendError(VoicecliError):
 
 class ToolFailure(VoicecliError):
     exit_code = 7
+
+
+class StorageError(VoicecliError):
+    exit_code = 8
 
 
 EXIT_INTERRUPTED = 130

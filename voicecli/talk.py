@@ -71,13 +71,9 @@ def scenario_for(persona: Persona) -> Path | None:
 
 async def build_script(request: TalkRequest) -> list[ScriptTurn]:
     """The scripted user turns, in order: every --input WAV, then every --say line."""
-    from voicecli.audio import WavSource
-
     turns: list[ScriptTurn] = []
     for path in request.inputs:
-        if not path.exists():
-            raise UsageError(f"input file not found: {path}")
-        turns.append(ScriptTurn(label=path.name, frames=await _collect(WavSource(path, realtime=False))))
+        turns.append(ScriptTurn(label=path.name, frames=await _input_frames(path)))
     if request.says:
         from voicecli.emulator.voice import synthesize
 
@@ -86,9 +82,26 @@ async def build_script(request: TalkRequest) -> list[ScriptTurn]:
     return turns
 
 
-async def _collect(source: Any) -> list[bytes]:
-    async with source:
-        return [frame async for frame in source.frames()]
+async def _input_frames(path: Path) -> list[bytes]:
+    """The 16 kHz frames of one ``--input`` WAV; a file that is not one user turn is a usage error."""
+    from voicecli.audio import WavSource
+    from voicecli.errors import AudioError
+
+    if not await asyncio.to_thread(path.is_file):
+        raise UsageError(f"--input {path}: no such file")
+    if (await asyncio.to_thread(path.stat)).st_size == 0:
+        raise UsageError(f"--input {path}: the file is empty, not a WAV file")
+    try:
+        async with WavSource(path, realtime=False) as source:
+            frames = [frame async for frame in source.frames()]
+    except AudioError as error:
+        cause = error.__cause__
+        reason = str(cause) if cause is not None and str(cause) else "not an uncompressed PCM WAV file"
+        raise UsageError(f"--input {path}: {reason}", hint=error.hint) from error
+    if not frames:
+        raise UsageError(f"--input {path}: the WAV file holds no audio (0 frames)",
+                         hint="each --input file is one spoken user turn")
+    return frames
 
 
 @contextlib.asynccontextmanager
@@ -100,11 +113,15 @@ async def open_backend(request: TalkRequest) -> AsyncIterator[Credentials]:
         yield credentials_from_env(os.environ, request.backend_flag)
         return
     from voicecli.emulator import Emulator
-    from voicecli.paths import data_dir
+    from voicecli.emulator.tls import ensure_tls_files
+    from voicecli.paths import data_dir, storage_errors
 
+    ca_dir = data_dir() / "emulator-ca"
+    with storage_errors(ca_dir, "the offline emulator's TLS certificates"):
+        await asyncio.to_thread(ensure_tls_files, ca_dir)
     async with Emulator(
         scenario=scenario_for(request.persona),
-        ca_dir=data_dir() / "emulator-ca",
+        ca_dir=ca_dir,
         speed=request.emulator_speed,
         **request.emulator_options,
     ) as emulator:

@@ -161,7 +161,7 @@ def test_a_corrupt_log_is_one_clear_error(
 ) -> None:
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"not a database at all" * 100)
-    assert run_voicecli(monkeypatch, "logs", "--log-db", str(junk)) == 1
+    assert run_voicecli(monkeypatch, "logs", "--log-db", str(junk)) == 8  # a storage error
     err = capsys.readouterr().err
     assert "cannot open the session log" in err
     assert "Traceback" not in err

@@ -12,7 +12,7 @@ import numpy as np
 
 from voicecli.audio.levels import SILENCE_DBFS, dbfs
 from voicecli.audio.reframer import Int16Array, Reframer
-from voicecli.errors import AudioError
+from voicecli.errors import AudioError, StorageError
 from voicecli.events import FRAME_RATE, FRAME_SAMPLES, OUTPUT_RATE
 
 SOURCE_BLOCK_SECONDS = 0.010
@@ -119,7 +119,8 @@ class WavSink:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             writer = wave.open(str(self.path), "wb")  # noqa: SIM115 - open for the sink's lifetime
         except OSError as error:
-            raise AudioError(f"cannot write WAV file {self.path}: {error.strerror or error}") from error
+            raise StorageError(f"cannot write WAV file {self.path}: {error.strerror or error}",
+                               hint="choose a writable path for --output") from error
         writer.setnchannels(1)
         writer.setsampwidth(2)
         writer.setframerate(OUTPUT_RATE)

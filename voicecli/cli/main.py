@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated
 
@@ -60,8 +61,8 @@ def run() -> None:
     try:
         app()
     except VoicecliError as error:
-        if _debug:
-            raise
+        if _debug:  # a traceback as well, never a different exit code
+            traceback.print_exc()
         from voicecli.ui.errors import render_error
 
         render_error(error)

@@ -17,8 +17,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from voicecli.errors import UsageError, VoicecliError
-from voicecli.paths import data_dir
+from voicecli.errors import StorageError, UsageError
+from voicecli.paths import MOVE_HINT, data_dir
 from voicecli.store.ids import new_session_id
 from voicecli.store.records import (
     EventEntry,
@@ -40,7 +40,7 @@ RECONNECT_KIND = "reconnect"
 _ID_ATTEMPTS = 5
 
 
-class SessionLogError(VoicecliError):
+class SessionLogError(StorageError):
     """The session log could not be opened, read or written."""
 
 
@@ -86,7 +86,7 @@ class SessionLog:
                 conn.close()
             raise SessionLogError(
                 f"cannot open the session log {path}: {error}",
-                hint="pass --log-db with the path of a writable file",
+                hint=f"pass --log-db with the path of a writable file, or {MOVE_HINT}",
             ) from error
         except BaseException:
             if conn is not None:
