@@ -312,7 +312,7 @@ async def test_resume_refused_while_the_old_socket_lingers_is_retried(tmp_path: 
     """Right after a drop the service still holds the old socket and refuses the resume with 1011;
     the client backs off, tries again, and resumes."""
     faults = Faults()
-    faults.linger_after_drop_s = 0.3
+    faults.linger_refusals = 1  # however long the first resume takes under load, it is refused
     fired: list[bool] = []
 
     def trigger(run: Run, what: str, item: object) -> None:

@@ -86,6 +86,7 @@ class Connection:
         self._speaking = asyncio.Lock()
         self._closed = False
         self._dropped = False
+        self._refusals_left = 0
         self._vad: Any = None
         self._user_audio_s = 0.0  # audio of the current user turn (manual detection)
         self._activity_open = False
@@ -133,6 +134,9 @@ class Connection:
         session = self.session
         if session is None or session.connection is not self:
             return
+        if self._dropped and self.shared.faults.linger_refusals > 0:
+            self._refusals_left = self.shared.faults.linger_refusals
+            return  # released by the resumes it makes the service refuse
         linger = self.shared.faults.linger_after_drop_s if self._dropped else 0.0
         if linger <= 0:
             session.connection = None
@@ -143,6 +147,12 @@ class Connection:
                 session.connection = None
 
         asyncio.get_running_loop().call_later(linger, release)
+
+    def refused_a_resume(self) -> None:
+        """A resume was refused because this (dropped) socket still holds the session."""
+        self._refusals_left -= 1
+        if self._refusals_left <= 0 and self.session is not None and self.session.connection is self:
+            self.session.connection = None
 
     def _authorise(self) -> None:
         route, valid = self.route, self.options.valid_keys
@@ -163,6 +173,8 @@ class Connection:
         session, state = found
         if session.connection is not None:
             # The real service refuses a resume while the previous socket is still open.
+            if isinstance(session.connection, Connection):
+                session.connection.refused_a_resume()
             raise p.ProtocolError(p.CLOSE_INTERNAL, p.REASON_INTERNAL)
         if session.model_id != config.model_id:
             raise p.ProtocolError(p.CLOSE_INVALID, f"{p.REASON_INVALID_ARGUMENT} The model cannot change.")

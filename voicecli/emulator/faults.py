@@ -34,6 +34,8 @@ class Faults:
     refuse_times: int = 0  # how many upgrades to refuse; -1 = all
     # After a drop the real service takes a while to notice, and refuses a resume meanwhile (1011).
     linger_after_drop_s: float = 0.0
+    # The same, counted instead of timed: the old socket stays until this many resumes were refused.
+    linger_refusals: int = 0
     seed: int = 0
     _targets: list[FaultTarget] = field(default_factory=list, repr=False)
     _rng: random.Random = field(default_factory=random.Random, repr=False)
@@ -64,6 +66,7 @@ class Faults:
         self.delay_ms = self.jitter_ms = self.pong_delay_s = 0.0
         self.refuse_status, self.refuse_times = None, 0
         self.linger_after_drop_s = 0.0
+        self.linger_refusals = 0
 
     # ---- immediate actions on open connections ----
     def drop_now(self) -> None:
