@@ -12,6 +12,7 @@ from voicecli.live.config import (
     TalkSettings,
     build_live_config,
     model_for,
+    setup_notices,
 )
 from voicecli.persona import load_persona
 from voicecli.persona.instructions import compile_instructions
@@ -44,13 +45,40 @@ def test_voice_flag_overrides_the_persona() -> None:
     assert config.speech_config.voice_config.prebuilt_voice_config.voice_name == "Puck"
 
 
-def test_tools_keep_their_non_blocking_behaviour() -> None:
-    config = build_live_config(TESS, TalkSettings())
+def _behaviours(config: types.LiveConnectConfig) -> dict[str | None, types.Behavior | None]:
     assert config.tools is not None
     tool = config.tools[0]
     assert isinstance(tool, types.Tool) and tool.function_declarations is not None
-    behaviour = {d.name: d.behavior for d in tool.function_declarations}
-    assert behaviour == {"slow_lookup": types.Behavior.NON_BLOCKING, "flaky_check": None, "archive_fetch": None}
+    return {d.name: d.behavior for d in tool.function_declarations}
+
+
+def test_tools_keep_their_non_blocking_behaviour() -> None:
+    # gemini-3.8-live makes undeclared calls NON_BLOCKING, so blocking tools say BLOCKING explicitly.
+    blocking = types.Behavior.BLOCKING
+    assert _behaviours(build_live_config(TESS, TalkSettings())) == {
+        "slow_lookup": types.Behavior.NON_BLOCKING, "flaky_check": blocking, "archive_fetch": blocking}
+    assert setup_notices(TESS, TalkSettings()) == []
+
+
+def test_blocking_is_the_unspoken_default_on_models_whose_default_it_is() -> None:
+    settings = TalkSettings(model="gemini-2.5-flash-native-audio-preview-12-2025")
+    assert _behaviours(build_live_config(TESS, settings)) == {
+        "slow_lookup": types.Behavior.NON_BLOCKING, "flaky_check": None, "archive_fetch": None}
+
+
+def test_a_non_blocking_tool_on_a_model_without_it_becomes_blocking_with_a_notice() -> None:
+    settings = TalkSettings(model="gemini-3.1-flash-live-preview")
+    assert _behaviours(build_live_config(TESS, settings)) == {
+        "slow_lookup": None, "flaky_check": None, "archive_fetch": None}
+    (notice,) = setup_notices(TESS, settings)
+    assert "slow_lookup" in notice and "blocking call" in notice
+
+
+def test_an_unknown_model_passes_through_with_a_warning() -> None:
+    settings = TalkSettings(model="gemini-9-future-live")
+    assert _behaviours(build_live_config(TESS, settings))["slow_lookup"] == types.Behavior.NON_BLOCKING
+    (notice,) = setup_notices(TESS, settings)
+    assert "gemini-9-future-live" in notice and "unchecked" in notice
 
 
 def test_compression_defaults_and_overrides() -> None:

@@ -152,12 +152,13 @@ def _env_wants_vertex() -> bool:
 
 
 def _print_dry_run(persona: Persona, settings: TalkSettings, as_json: bool) -> None:
-    from voicecli.live.config import build_live_config, config_as_json, model_for
+    from voicecli.live.config import build_live_config, config_as_json, model_for, setup_notices
 
     config = build_live_config(persona, settings)
     document = {
         "backend": settings.backend,
         "model": model_for(persona, settings),
+        "notices": setup_notices(persona, settings),
         "config": config_as_json(config),
     }
     if as_json:

@@ -27,7 +27,8 @@ WebSocket SSL context from it) and a placeholder ``GEMINI_API_KEY``.
 """
 
 from voicecli.emulator.faults import Faults
-from voicecli.emulator.options import KNOWN_MODELS, EmulatorOptions
+from voicecli.emulator.models import KNOWN_MODELS
+from voicecli.emulator.options import EmulatorOptions
 from voicecli.emulator.scenario import Scenario, ScenarioError, load_scenario
 from voicecli.emulator.server import PLACEHOLDER_KEY, Emulator
 

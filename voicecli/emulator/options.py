@@ -8,18 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-KNOWN_MODELS = frozenset(
-    {
-        "gemini-3.8-live",
-        "gemini-3.1-flash-live-preview",
-        "gemini-2.5-flash-native-audio-preview-12-2025",
-        "gemini-2.5-flash-native-audio-preview-09-2025",
-        "gemini-2.5-flash-native-audio-latest",
-        "gemini-live-2.5-flash-native-audio",
-        "gemini-live-2.5-flash-preview-native-audio-09-2025",
-        "gemini-live-2.5-flash",
-    }
-)
+from voicecli.emulator.models import KNOWN_MODELS
 
 _DEVELOPER = re.compile(
     r"^/ws/google\.ai\.generativelanguage\.(v\d+\w*)\.GenerativeService\."
@@ -38,6 +27,8 @@ class EmulatorOptions:
     session_audio_limit_s: float = 900.0  # without context window compression
     valid_keys: frozenset[str] | None = None  # None: any non-empty key or bearer token
     models: frozenset[str] = KNOWN_MODELS
+    # Follow field reports where they disagree with the documentation (docs/emulator.md, Models).
+    field_reports: bool = False
     chunk_ms: int = 60
     resumption_updates: str = "legacy"  # "legacy": also after idle turns and resumable:false; "once"
     keep_records: bool = True

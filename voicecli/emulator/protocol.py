@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from voicecli.emulator.models import REASON_NO_VOICES, ModelSpec, model_spec
+
 CLOSE_INVALID = 1007
 CLOSE_POLICY = 1008
 CLOSE_INTERNAL = 1011
@@ -229,7 +231,7 @@ def _text_of(content: Any) -> str:
 
 
 def parse_setup(frame: dict[str, Any], *, vertex: bool, known_models: frozenset[str],
-                api_version: str) -> SessionConfig:
+                api_version: str, field_reports: bool = False) -> SessionConfig:
     """Validate the first frame and extract a SessionConfig, or raise ProtocolError."""
     if set(frame) != {"setup"}:
         names = ", ".join(sorted(frame)) or "nothing"
@@ -239,7 +241,8 @@ def parse_setup(frame: dict[str, Any], *, vertex: bool, known_models: frozenset[
     if not isinstance(model, str) or not model:
         raise ProtocolError(CLOSE_INVALID, f"{REASON_INVALID_ARGUMENT} setup.model is required.")
     model_id = model_id_of(model)
-    if model_id not in known_models:
+    spec = model_spec(model_id, "vertex" if vertex else "developer")
+    if model_id not in known_models or spec is None:
         raise ProtocolError(
             CLOSE_POLICY,
             f"models/{model_id} is not found for API version {api_version}, or is not supported for "
@@ -260,6 +263,8 @@ def parse_setup(frame: dict[str, Any], *, vertex: bool, known_models: frozenset[
     if not isinstance(modalities, list) or len(modalities) != 1:
         raise ProtocolError(CLOSE_INVALID, f"{REASON_INVALID_ARGUMENT} Exactly one response modality.")
     config.modality = _enum(modalities[0], {"AUDIO", "TEXT"}, "setup.generation_config.response_modalities")
+    check_capabilities(spec, setup, generation, config.modality, api_version=api_version,
+                       field_reports=field_reports)
     config.system_instruction = _text_of(setup.get("system_instruction"))
 
     realtime = check_fields(setup.get("realtime_input_config"), REALTIME_CONFIG_FIELDS,
@@ -311,11 +316,45 @@ def parse_setup(frame: dict[str, Any], *, vertex: bool, known_models: frozenset[
 
     config.input_transcription = "input_audio_transcription" in setup
     config.output_transcription = "output_audio_transcription" in setup
-    config.tool_behaviour = _tool_behaviours(setup.get("tools"))
+    config.tool_behaviour = _tool_behaviours(setup.get("tools"), spec)
     return config
 
 
-def _tool_behaviours(tools: Any) -> dict[str, str]:
+def check_capabilities(spec: ModelSpec, setup: dict[str, Any], generation: dict[str, Any], modality: str, *,
+                       api_version: str, field_reports: bool) -> None:
+    """Refuse what this model does not accept, worded as the service words it (docs/emulator.md, Models)."""
+    if modality not in spec.modalities:
+        reason = REASON_NO_VOICES if modality == "TEXT" else (
+            f"{REASON_INVALID_ARGUMENT} Response modality {modality} is not supported by this model.")
+        raise ProtocolError(CLOSE_INVALID, reason)
+    if modality == "TEXT" and spec.text_fails_internally and field_reports:
+        raise ProtocolError(CLOSE_INTERNAL, REASON_INTERNAL)
+    if spec.kind == "translate" and (setup.get("tools") or setup.get("system_instruction")):
+        raise ProtocolError(CLOSE_INVALID, f"{REASON_INVALID_ARGUMENT} This model takes no tools or instructions.")
+    alpha_only = spec.alpha_only_features and api_version != "v1alpha"
+    proactivity = check_fields(setup.get("proactivity"), frozenset({"proactive_audio"}), "setup.proactivity")
+    if "proactive_audio" in proactivity:
+        wanted = bool(proactivity["proactive_audio"])
+        if spec.proactive_audio == "refused" and wanted:
+            raise ProtocolError(CLOSE_INVALID, f"{REASON_INVALID_ARGUMENT} Proactive audio is not supported.")
+        if spec.proactive_audio == "always_on" and not wanted:
+            raise ProtocolError(CLOSE_INVALID, f"{REASON_INVALID_ARGUMENT} Proactive audio cannot be disabled.")
+    if "proactivity" in setup and alpha_only:
+        check_fields({"proactivity": 1}, frozenset(), "setup")
+    if generation.get("enable_affective_dialog") and (spec.affective_dialog == "refused" or alpha_only):
+        check_fields({"enable_affective_dialog": 1}, frozenset(), "setup.generation_config")
+    thinking = check_fields(generation.get("thinking_config"),
+                            frozenset({"thinking_budget", "thinking_level", "include_thoughts"}),
+                            "setup.generation_config.thinking_config")
+    if thinking and spec.thinking == "refused":
+        check_fields({"thinking_config": 1}, frozenset(), "setup.generation_config")
+    if "thinking_budget" in thinking and spec.thinking == "level":
+        raise ProtocolError(CLOSE_INVALID, f"{REASON_INVALID_ARGUMENT} Use thinking_level with this model.")
+    if "thinking_level" in thinking and spec.thinking == "budget":
+        raise ProtocolError(CLOSE_INVALID, f"{REASON_INVALID_ARGUMENT} Use thinking_budget with this model.")
+
+
+def _tool_behaviours(tools: Any, spec: ModelSpec) -> dict[str, str]:
     behaviours: dict[str, str] = {}
     if not isinstance(tools, list):
         return behaviours
@@ -326,7 +365,11 @@ def _tool_behaviours(tools: Any) -> dict[str, str]:
             name = declaration.get("name") if isinstance(declaration, dict) else None
             if not isinstance(name, str) or not name:
                 raise ProtocolError(CLOSE_INVALID, f"{REASON_INVALID_ARGUMENT} function declaration name")
-            behaviour = str(declaration.get("behavior") or "BLOCKING").upper()
+            behaviour = str(declaration.get("behavior") or spec.default_behavior).upper()
+            if not spec.blocking_allowed:
+                behaviour = "NON_BLOCKING"  # every call is asynchronous on this model
+            elif not spec.non_blocking:
+                behaviour = "BLOCKING"  # the model waits for every answer, whatever is declared
             behaviours[name] = "NON_BLOCKING" if behaviour == "NON_BLOCKING" else "BLOCKING"
     return behaviours
 

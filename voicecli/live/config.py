@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from google.genai import types
 
+from voicecli.live.models import adjust_declarations
 from voicecli.persona.instructions import compile_instructions, function_declarations
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def build_live_config(persona: Persona, settings: TalkSettings) -> types.LiveCon
     target = settings.target_tokens or persona.session.compression.target_tokens or min(
         DEFAULT_TARGET_TOKENS, trigger // 2
     )
-    declarations = [types.FunctionDeclaration.model_validate(d) for d in function_declarations(persona)]
+    declarations = [types.FunctionDeclaration.model_validate(d) for d in _declarations(persona, settings)[0]]
 
     return types.LiveConnectConfig(
         response_modalities=[types.Modality.AUDIO],
@@ -106,6 +107,15 @@ def build_live_config(persona: Persona, settings: TalkSettings) -> types.LiveCon
             transparent=True if settings.backend == "vertex" else None,
         ),
     )
+
+
+def _declarations(persona: Persona, settings: TalkSettings) -> tuple[list[dict[str, Any]], list[str]]:
+    return adjust_declarations(function_declarations(persona), model_for(persona, settings))
+
+
+def setup_notices(persona: Persona, settings: TalkSettings) -> list[str]:
+    """What the chosen model forces to change in the persona's setup, one line each (shown before connecting)."""
+    return _declarations(persona, settings)[1]
 
 
 def config_as_json(config: types.LiveConnectConfig) -> dict[str, Any]:
