@@ -9,7 +9,7 @@ export XDG_RUNTIME_DIR ?= /tmp/voicecli-audio-xdg
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	@bash scripts/system-deps.sh
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip

@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-LAURA = str(Path(__file__).resolve().parents[2] / "personas" / "laura.yaml")
+ROOT = Path(__file__).resolve().parents[2]
+LAURA = str(ROOT / "personas" / "laura.yaml")
+SCENARIO = """\
+name: demo
+steps:
+  - say: "Hello from a scenario."
+"""
 
 
 def voicecli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -94,7 +100,9 @@ def test_name_lookup_uses_local_personas_folder(tmp_path: Path, samples: Any) ->
 
 
 @pytest.mark.parametrize(
-    "args", [("--help",), ("lint-persona", LAURA), ("persona", "show", LAURA, "--json")], ids=str
+    "args",
+    [("--help",), ("lint-persona", LAURA), ("persona", "show", LAURA, "--json"), ("persona", "list")],
+    ids=str,
 )
 def test_commands_do_not_import_heavy_libraries(args: tuple[str, ...]) -> None:
     probe = (
@@ -107,3 +115,97 @@ def test_commands_do_not_import_heavy_libraries(args: tuple[str, ...]) -> None:
         [sys.executable, "-c", probe, *args], capture_output=True, text=True, timeout=60, check=False
     )
     assert "HEAVY=\n" in result.stderr, result.stderr
+
+
+def test_readme_lint_of_the_shipped_folder_passes_and_skips_the_scenario() -> None:
+    result = voicecli("lint-persona", "personas/", cwd=ROOT)
+    assert result.returncode == 0, result.stdout
+    assert "personas/laura.scenario.yaml: skipped: an emulator scenario" in result.stdout
+    assert result.stdout.splitlines()[-1] == "clean: 1 file checked, 1 scenario skipped"
+    report = json.loads(voicecli("lint-persona", "personas/", "--format", "json", cwd=ROOT).stdout)
+    assert report["summary"] == {"files": 1, "errors": 0, "warnings": 0, "unloadable": 0, "skipped": 1}
+    assert report["exit_code"] == 0
+
+
+def test_text_and_json_summaries_count_the_same(tmp_path: Path, samples: Any) -> None:
+    samples.write(tmp_path, samples.base_document(), name="a.yaml")
+    bad = samples.base_document()
+    bad["tools"][0]["parameters"]["additionalProperties"] = False
+    bad.pop("greeting")
+    samples.write(tmp_path, bad, name="b.yaml")
+    samples.write(tmp_path, "persona: [\n", name="c.yaml")
+    (tmp_path / "d.scenario.yaml").write_text(SCENARIO)
+    (tmp_path / "e.yaml").write_text(SCENARIO)  # a scenario known by its own keys alone
+    text = voicecli("lint-persona", str(tmp_path))
+    report = json.loads(voicecli("lint-persona", str(tmp_path), "--format", "json").stdout)
+    assert text.returncode == report["exit_code"] == 2
+    assert text.stdout.splitlines()[-1] == "1 error, 1 warning, 1 unreadable in 3 files checked, 2 scenarios skipped"
+    assert report["summary"] == {"files": 3, "errors": 1, "warnings": 1, "unloadable": 1, "skipped": 2}
+    assert [f["skipped"] is not None for f in report["files"]] == [False, False, False, True, True]
+
+
+def test_a_scenario_in_a_scenarios_folder_is_never_linted_as_a_persona(tmp_path: Path) -> None:
+    scenario = tmp_path / "scenarios" / "odd.yaml"
+    scenario.parent.mkdir()
+    scenario.write_text("name: odd\n")
+    result = voicecli("lint-persona", str(scenario))
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.splitlines()[-1] == "clean: 0 files checked, 1 scenario skipped"
+
+
+def test_persona_show_of_a_scenario_is_one_clear_message() -> None:
+    result = voicecli("persona", "show", str(ROOT / "personas" / "laura.scenario.yaml"))
+    assert result.returncode == 2
+    assert "is an emulator scenario, not a persona" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_persona_list_shows_name_language_tools_and_path(tmp_path: Path, samples: Any) -> None:
+    samples.write(tmp_path / "personas", samples.base_document(), name="sam.yaml")
+    samples.write(tmp_path / "personas", samples.base_document(), name="laura.yaml")  # shadows the shipped one
+    samples.write(tmp_path, samples.base_document(), name="desk.yaml")
+    (tmp_path / "compose.yaml").write_text("services: {}\n")  # other YAML in the current folder is not listed
+    samples.write(tmp_path / "personas", "persona: [\n", name="broken.yaml", with_module=False)
+    listed = json.loads(voicecli("persona", "list", "--json", cwd=tmp_path).stdout)
+    by_path = {Path(entry["path"]): entry for entry in listed}
+    assert [entry["name"] for entry in listed] == ["desk.yaml", "broken", "laura", "sam", "laura"]
+    assert by_path[tmp_path / "personas" / "sam.yaml"]["tools"] == ["lookup_order"]
+    assert by_path[tmp_path / "personas" / "sam.yaml"]["language"] == "en-GB"
+    assert "not valid YAML" in by_path[tmp_path / "personas" / "broken.yaml"]["error"]
+    shipped = listed[-1]
+    assert shipped["shadowed"] and Path(shipped["path"]).name == "laura.yaml" and len(shipped["tools"]) == 5
+    text = voicecli("persona", "list", cwd=tmp_path).stdout.splitlines()
+    assert text[0].split() == ["name", "language", "tools", "path"]
+    assert text[4].split() == ["sam", "en-GB", "1", str(tmp_path / "personas" / "sam.yaml")]
+    assert text[5].endswith("(shadowed)")
+
+
+def test_persona_init_writes_a_starter_that_lints_clean_and_talks(tmp_path: Path) -> None:
+    created = voicecli("persona", "init", "front-desk", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["front-desk.yaml", "front_desk_tools.py"]
+    assert "# " in (tmp_path / "front-desk.yaml").read_text()  # commented for a first-time reader
+    lint = voicecli("lint-persona", "--strict", "front-desk.yaml", cwd=tmp_path)
+    assert lint.returncode == 0, lint.stdout
+    shown = json.loads(voicecli("persona", "show", "front-desk.yaml", "--json", cwd=tmp_path).stdout)
+    assert shown["name"] == "Front Desk"
+    assert [d["name"] for d in shown["function_declarations"]] == ["get_current_time"]
+    listed = json.loads(voicecli("persona", "list", "--json", cwd=tmp_path).stdout)
+    assert listed[0]["name"] == "front-desk.yaml"
+    talk = voicecli("talk", "--offline", "--persona", "front-desk.yaml", "--say", "hi", "--max-turns", "1",
+                    "--fast", "--json", "--speed", "0", cwd=tmp_path)
+    assert talk.returncode == 0, talk.stderr
+    assert any(json.loads(line)["type"] == "turn_complete" for line in talk.stdout.splitlines())
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("front-desk", "already exist"), ("Front Desk", "cannot name a persona"), ("9lives", "cannot name a persona")],
+)
+def test_persona_init_refuses_with_one_clear_message(tmp_path: Path, name: str, message: str) -> None:
+    (tmp_path / "front-desk.yaml").write_text("mine\n")
+    result = voicecli("persona", "init", name, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "front-desk.yaml").read_text() == "mine\n"

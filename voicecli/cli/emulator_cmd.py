@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -13,10 +12,26 @@ from voicecli.cli.main import app
 from voicecli.errors import UsageError
 from voicecli.paths import data_dir
 
+# The leaf certificate names 127.0.0.1 and localhost; 0.0.0.0 listens everywhere and is reached on 127.0.0.1.
+SERVED_HOSTS = ("127.0.0.1", "localhost", "0.0.0.0")
+
+
+def printed_lines(env: dict[str, str]) -> str:
+    """The shell lines that point a google-genai app at the emulator; docs/emulator.md lists who they serve."""
+    lines = [f"export {name}={shlex.quote(value)}" for name, value in env.items()]
+    # The SDK prefers GOOGLE_API_KEY to GEMINI_API_KEY: a real key left in the shell would be sent instead.
+    lines.append("unset GOOGLE_API_KEY")
+    lines += [
+        "# An app that calls genai.Client() without vertexai=True, on Vertex AI by GOOGLE_GENAI_USE_VERTEXAI",
+        "# with GOOGLE_CLOUD_PROJECT and GOOGLE_CLOUD_LOCATION set, reads the Gemini URL instead; for it, also:",
+        '#   export GOOGLE_GEMINI_BASE_URL="$GOOGLE_VERTEX_BASE_URL"',
+    ]
+    return "\n".join(lines)
+
 
 @app.command("emulator")
 def emulator(  # noqa: PLR0917 (Typer maps each option to a parameter)
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Address to listen on: 127.0.0.1, localhost or 0.0.0.0.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 0,
     scenario: Annotated[Path | None, typer.Option(help="Scenario YAML (default: the generic one).")] = None,
     speed: Annotated[float, typer.Option(help="Speech pacing: 1 real time, 0 fastest.")] = 1.0,
@@ -36,6 +51,11 @@ def emulator(  # noqa: PLR0917 (Typer maps each option to a parameter)
 
     if speed < 0 or lifetime <= 0 or go_away_lead < 0 or handle_ttl <= 0:
         raise UsageError("--speed, --go-away-lead must be >= 0; --lifetime and --handle-ttl > 0")
+    if host not in SERVED_HOSTS:
+        raise UsageError(
+            f"--host {host}: the emulator's certificate names only 127.0.0.1 and localhost",
+            hint="use 127.0.0.1, localhost, or 0.0.0.0 (all interfaces; the printed lines use 127.0.0.1)",
+        )
     try:
         loaded = load_scenario(scenario)
     except ScenarioError as error:
@@ -56,9 +76,7 @@ def emulator(  # noqa: PLR0917 (Typer maps each option to a parameter)
         except OSError as error:
             raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
         print(f"# voicecli emulator serving {server.base_url} (scenario: {loaded.name}); Ctrl-C stops it")
-        for name, value in server.env().items():
-            print(f"export {name}={shlex.quote(value)}")
-        sys.stdout.flush()
+        print(printed_lines(server.env(api_key[0] if api_key else None)), flush=True)
         try:
             await server.serve_forever()
         finally:

@@ -1,4 +1,4 @@
-"""``voicecli persona show`` and ``voicecli lint-persona``.
+"""``voicecli persona show|list|init`` and ``voicecli lint-persona``.
 
 Kept light for start-up time: the persona package is imported inside the commands, and nothing here
 imports google.genai, sounddevice or numpy.
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from voicecli.persona import Persona
     from voicecli.ui.lint_view import FileReport
 
-persona_app = typer.Typer(name="persona", help="Inspect personas.", no_args_is_help=True)
+persona_app = typer.Typer(name="persona", help="Inspect, list and create personas.", no_args_is_help=True)
 app.add_typer(persona_app, name="persona")
 
 
@@ -57,31 +57,86 @@ def show(
     render_persona_show(shown_persona(load_persona(persona)), as_json=as_json)
 
 
-def _lint_targets(targets: list[str]) -> list[Path]:
-    from voicecli.persona import resolve_persona_path
+@persona_app.command("list")
+def list_personas(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+) -> None:
+    """List personas: those in the current folder, then those a NAME reaches (./personas, then the shipped ones)."""
+    from voicecli.persona import load_persona
+    from voicecli.persona.loader import find_personas
+    from voicecli.ui.lint_view import render_persona_list
 
-    if not targets:
+    entries: list[dict[str, Any]] = []
+    for found in find_personas():
+        entry: dict[str, Any] = {
+            "name": found.name,
+            "path": str(found.path),
+            "shadowed": found.shadowed,
+            "language": None,
+            "tools": [],
+            "error": None,
+        }
+        try:
+            persona = load_persona(found.path)
+        except PersonaError as error:  # listed anyway, so a broken file is noticed
+            entry["error"] = error.message
+        else:
+            entry["language"] = persona.persona.language
+            entry["tools"] = [tool.name for tool in persona.tools]
+        entries.append(entry)
+    render_persona_list(entries, as_json=as_json)
+
+
+@persona_app.command("init")
+def init(
+    name: Annotated[str, typer.Argument(help="The new persona's NAME (lowercase, e.g. front-desk).",
+                                        show_default=False)],
+) -> None:
+    """Write a commented starter persona, NAME.yaml, and its one tool into the current folder."""
+    from voicecli.errors import UsageError, VoicecliError
+    from voicecli.persona.starter import starter_files
+
+    files = starter_files(name)
+    folder = Path.cwd()
+    existing = [file for file in files if (folder / file).exists()]
+    if existing:
+        raise UsageError(f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''} here",
+                         hint="pick another NAME, or move the existing files away")
+    for file, text in files.items():
+        try:
+            (folder / file).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise VoicecliError(f"cannot write {folder / file}: {error.strerror}") from None
+    print(f"wrote {' and '.join(files)}; next:")
+    print(f"  voicecli lint-persona {name}.yaml")
+    print(f"  voicecli persona show {name}.yaml")
+    print(f"  voicecli talk --offline --persona {name}.yaml --say 'What time is it in Tokyo?'")
+
+
+def _lint_targets(target: str | None) -> list[Path]:
+    """The files one target names: a folder's YAML files, a file, a NAME; nothing given: ./personas or the shipped."""
+    from voicecli.persona import resolve_persona_path
+    from voicecli.persona.loader import yaml_files
+
+    if target is None:
         local = Path.cwd() / "personas"
         from voicecli.paths import personas_dir
 
-        targets = [str(local if local.is_dir() else personas_dir())]
-    paths: list[Path] = []
-    for target in targets:
-        path = Path(target).expanduser()
-        if path.is_dir():
-            from voicecli.persona.lint import persona_files
-
-            paths.extend(persona_files(path))
-        else:
-            paths.append(resolve_persona_path(target))
-    return paths
+        target = str(local if local.is_dir() else personas_dir())
+    path = Path(target).expanduser()
+    if path.is_dir():
+        return yaml_files(path)
+    return [resolve_persona_path(target)]
 
 
 def _lint_one(path: Path) -> FileReport:
     from voicecli.persona import load_persona
     from voicecli.persona.lint import lint_persona
+    from voicecli.persona.loader import is_scenario_file
     from voicecli.ui.lint_view import FileReport
 
+    if is_scenario_file(path):
+        return FileReport(str(path), skipped="an emulator scenario (docs/scenarios.md), not a persona")
     try:
         return FileReport(str(path), findings=lint_persona(load_persona(path)))
     except PersonaError as error:
@@ -109,11 +164,12 @@ def lint_persona_command(
     from voicecli.ui.lint_view import FileReport, render_lint_json, render_lint_text
 
     reports: list[FileReport] = []
-    for group in [[target] for target in targets] if targets else [[]]:
+    wanted: list[str | None] = list(targets) if targets else [None]
+    for target in wanted:
         try:
-            paths = _lint_targets(group)
+            paths = _lint_targets(target)
         except PersonaError as error:  # an unknown name: report it like an unreadable file
-            reports.append(FileReport(group[0], load_error=error))
+            reports.append(FileReport(str(target), load_error=error))
             continue
         reports.extend(_lint_one(path) for path in paths)
     if any(report.load_error for report in reports):

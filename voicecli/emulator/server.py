@@ -82,13 +82,27 @@ class Emulator:
             raise RuntimeError("the emulator is not started")
         return self._tls.ca_file
 
-    def env(self) -> dict[str, str]:
-        """Environment that points an unmodified google-genai app at this emulator."""
+    def env(self, api_key: str | None = None) -> dict[str, str]:
+        """Environment that points an unmodified google-genai app at this emulator (docs/emulator.md).
+
+        The key is ``api_key``, else one the emulator accepts. The Vertex URL is the whole endpoint with
+        that key in its query, ending in an empty parameter, because google-genai uses it two ways: with
+        project and location from the environment it connects to the URL as given and sends no
+        credentials (the query key serves), otherwise it appends the endpoint path, which lands in that
+        last parameter and is ignored.
+        """
+        from urllib.parse import urlencode
+
+        if api_key is None:
+            api_key = min(self.options.valid_keys) if self.options.valid_keys else PLACEHOLDER_KEY
+        # A wildcard address is reached on loopback, which the emulator's certificate names.
+        host = "127.0.0.1" if self.host in {"0.0.0.0", "::", ""} else self.host
+        endpoint = f"wss://{host}:{self.port}/ws/google.cloud.aiplatform.v1beta1.LlmBidiService/BidiGenerateContent"
         return {
-            "GOOGLE_GEMINI_BASE_URL": self.base_url,
-            "GOOGLE_VERTEX_BASE_URL": self.base_url,
+            "GOOGLE_GEMINI_BASE_URL": f"https://{host}:{self.port}",
+            "GOOGLE_VERTEX_BASE_URL": f"{endpoint}?{urlencode({'key': api_key})}&ignored=",
             "SSL_CERT_FILE": str(self.ca_file),
-            "GEMINI_API_KEY": PLACEHOLDER_KEY,
+            "GEMINI_API_KEY": api_key,
         }
 
     def client_ssl_context(self) -> Any:

@@ -6,9 +6,8 @@ Rules read a loaded ``Persona`` and never import or run tool handlers.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from voicecli.persona.bindings import command_executable, python_binding_problem
@@ -327,16 +326,6 @@ def lint_persona(persona: Persona) -> list[Finding]:
     for check in CHECKS:
         check(report)
     return sorted(report.findings, key=lambda finding: (finding.line, finding.code))
-
-
-def persona_files(target: Path) -> Iterator[Path]:
-    """A file as itself; a folder as every persona file in it (not recursive), sorted."""
-    if target.is_dir():
-        yield from sorted(
-            path for path in target.iterdir() if path.suffix in (".yaml", ".yml") and path.is_file()
-        )
-    else:
-        yield target
 
 
 def counts_as_error(finding: Finding, *, strict: bool) -> bool:

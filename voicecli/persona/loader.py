@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,21 +23,31 @@ from voicecli.persona.model import (
     Step,
     ToolSpec,
 )
+from voicecli.persona.schema import SECTION_ORDER
 from voicecli.persona.source import SourceMap, read_document
 from voicecli.persona.validate import Validator
 
 PERSONA_SUFFIXES = (".yaml", ".yml")
 PYTHON_BINDING = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$")
+# Emulator scenarios (docs/scenarios.md) live beside personas; these mark them so they are never read as one.
+SCENARIO_SUFFIXES = tuple(f".scenario{suffix}" for suffix in PERSONA_SUFFIXES)
+SCENARIO_FOLDER = "scenarios"
+SCENARIO_KEYS = frozenset({"steps", "fallback"})
+
+
+def persona_folders() -> list[Path]:
+    """Where a bare NAME is looked for, in order: ``./personas``, then the shipped personas."""
+    return [Path.cwd() / "personas", personas_dir()]
 
 
 def resolve_persona_path(name_or_path: str | Path) -> Path:
-    """A path is used as given; a bare NAME is ``./personas/NAME.yaml``, then the shipped personas."""
+    """A path is used as given; a bare NAME is ``NAME.yaml`` in the first of ``persona_folders()`` holding it."""
     text = str(name_or_path)
     candidate = Path(text).expanduser()
     looks_like_path = isinstance(name_or_path, Path) or "/" in text or text.endswith(PERSONA_SUFFIXES)
     if looks_like_path or candidate.exists():
         return candidate
-    searched = [Path.cwd() / "personas", personas_dir()]
+    searched = persona_folders()
     for folder in searched:
         for suffix in PERSONA_SUFFIXES:
             path = folder / f"{text}{suffix}"
@@ -48,9 +60,82 @@ def resolve_persona_path(name_or_path: str | Path) -> Path:
     )
 
 
+def is_scenario_file(path: Path) -> bool:
+    """An emulator scenario, known by its name (``*.scenario.yaml``), its folder or its own top-level keys."""
+    if path.name.endswith(SCENARIO_SUFFIXES) or path.parent.name == SCENARIO_FOLDER:
+        return True
+    try:
+        data, _ = read_document(path)
+    except PersonaError:  # unreadable: left to the persona loader, which says why
+        return False
+    # A scenario's own top level: steps or a fallback, and no persona section.
+    return isinstance(data, dict) and bool(data.keys() & SCENARIO_KEYS) and not data.keys() & set(SECTION_ORDER)
+
+
+def yaml_files(folder: Path) -> list[Path]:
+    """Every YAML file in ``folder`` (not recursive), sorted."""
+    return sorted(path for path in folder.iterdir() if path.suffix in PERSONA_SUFFIXES and path.is_file())
+
+
+def persona_files(target: Path) -> Iterator[Path]:
+    """A file as itself; a folder as its YAML files that are not scenarios, sorted."""
+    if not target.is_dir():
+        yield target
+        return
+    yield from (path for path in yaml_files(target) if not is_scenario_file(path))
+
+
+@dataclass(frozen=True)
+class FoundPersona:
+    """A persona file found by ``find_personas``.
+
+    ``name`` is what ``--persona`` takes to reach it: the file name for one in the current folder, else
+    the bare NAME; ``shadowed`` when an earlier folder already answers to that NAME.
+    """
+
+    name: str
+    path: Path
+    shadowed: bool
+
+
+def find_personas() -> list[FoundPersona]:
+    """The personas in the current folder, then every one a bare NAME can reach, in lookup order."""
+    found: list[FoundPersona] = []
+    seen_paths: set[Path] = set()
+    seen_names: set[str] = set()
+    # The current folder holds all sorts of YAML: only files with a persona section count there.
+    for path in persona_files(Path.cwd()):
+        if _declares_persona(path):
+            seen_paths.add(path.resolve())
+            found.append(FoundPersona(path.name, path, shadowed=False))
+    for folder in persona_folders():
+        if not folder.is_dir():
+            continue
+        for path in persona_files(folder):
+            if path.resolve() in seen_paths:  # ./personas may be the shipped folder itself, in a checkout
+                continue
+            seen_paths.add(path.resolve())
+            found.append(FoundPersona(path.stem, path, shadowed=path.stem in seen_names))
+            seen_names.add(path.stem)
+    return found
+
+
+def _declares_persona(path: Path) -> bool:
+    try:
+        data, _ = read_document(path)
+    except PersonaError:
+        return False
+    return isinstance(data, dict) and "persona" in data
+
+
 def load_persona(name_or_path: str | Path) -> Persona:
     """Load and validate a persona; raise PersonaError listing every problem found."""
     path = resolve_persona_path(name_or_path)
+    if path.is_file() and is_scenario_file(path):
+        raise PersonaError(
+            f"{path} is an emulator scenario, not a persona",
+            hint="scenarios drive the emulator (docs/scenarios.md); pass the persona's own .yaml file",
+        )
     data, source = read_document(path)
     if data is None:
         raise PersonaError(f"{path} is empty", [f"{path}:1: expected a mapping with a 'persona' section"])

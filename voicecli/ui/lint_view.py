@@ -1,11 +1,11 @@
-"""Rendering of ``lint-persona`` findings and ``persona show`` output."""
+"""Rendering of ``lint-persona`` findings and of ``persona show`` and ``persona list`` output."""
 
 from __future__ import annotations
 
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
 from voicecli.errors import PersonaError
@@ -14,11 +14,45 @@ from voicecli.persona.lint import Finding
 
 @dataclass
 class FileReport:
-    """The lint result for one file: its findings, or the error that stopped it from loading."""
+    """The lint result for one file: its findings, the error that stopped it from loading, or why it was skipped."""
 
     file: str
     findings: list[Finding] = field(default_factory=list)
     load_error: PersonaError | None = None
+    skipped: str | None = None
+
+
+@dataclass(frozen=True)
+class LintSummary:
+    """The counts both output formats report, computed in one place so they always agree."""
+
+    files: int  # files linted or found unloadable; skipped ones are not counted
+    errors: int
+    warnings: int
+    unloadable: int
+    skipped: int
+
+    @classmethod
+    def of(cls, reports: Sequence[FileReport]) -> LintSummary:
+        findings = [finding for report in reports for finding in report.findings]
+        return cls(
+            files=sum(report.skipped is None for report in reports),
+            errors=sum(finding.severity == "error" for finding in findings),
+            warnings=sum(finding.severity == "warning" for finding in findings),
+            unloadable=sum(report.load_error is not None for report in reports),
+            skipped=sum(report.skipped is not None for report in reports),
+        )
+
+    def line(self) -> str:
+        checked = f"{_plural(self.files, 'file')} checked"
+        if self.skipped:
+            checked += f", {_plural(self.skipped, 'scenario')} skipped"
+        if not (self.errors or self.warnings or self.unloadable):
+            return f"clean: {checked}"
+        counts = [_plural(self.errors, "error"), _plural(self.warnings, "warning")]
+        if self.unloadable:
+            counts.append(f"{self.unloadable} unreadable")
+        return f"{', '.join(counts)} in {checked}"
 
 
 def _plural(count: int, word: str) -> str:
@@ -26,23 +60,16 @@ def _plural(count: int, word: str) -> str:
 
 
 def render_lint_text(reports: Sequence[FileReport], out: TextIO = sys.stdout) -> None:
-    """One ``file:line: CODE severity message`` line per finding, then a summary line."""
-    errors = warnings = 0
+    """One ``file:line: CODE severity message`` line per finding, then the summary line."""
     for report in reports:
-        if report.load_error is not None:
-            errors += 1
+        if report.skipped is not None:
+            out.write(f"{report.file}: skipped: {report.skipped}\n")
+        elif report.load_error is not None:
             out.write(f"{report.file}: error: {report.load_error.message}\n")
             out.writelines(f"  {problem}\n" for problem in report.load_error.problems)
-            continue
         for finding in report.findings:
-            errors += finding.severity == "error"
-            warnings += finding.severity == "warning"
             out.write(f"{finding.file}:{finding.line}: {finding.code} {finding.severity} {finding.message}\n")
-    files = _plural(len(reports), "file")
-    if errors or warnings:
-        out.write(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} in {files}\n")
-    else:
-        out.write(f"clean: {files} checked\n")
+    out.write(LintSummary.of(reports).line() + "\n")
 
 
 def lint_json(reports: Sequence[FileReport], exit_code: int) -> dict[str, Any]:
@@ -52,21 +79,13 @@ def lint_json(reports: Sequence[FileReport], exit_code: int) -> dict[str, Any]:
         files.append(
             {
                 "file": report.file,
-                "loaded": error is None,
+                "loaded": error is None and report.skipped is None,
+                "skipped": report.skipped,
                 "error": None if error is None else {"message": error.message, "problems": error.problems},
                 "findings": [finding.as_dict() for finding in report.findings],
             }
         )
-    findings = [finding for report in reports for finding in report.findings]
-    return {
-        "files": files,
-        "summary": {
-            "errors": sum(finding.severity == "error" for finding in findings),
-            "warnings": sum(finding.severity == "warning" for finding in findings),
-            "unloadable": sum(report.load_error is not None for report in reports),
-        },
-        "exit_code": exit_code,
-    }
+    return {"files": files, "summary": asdict(LintSummary.of(reports)), "exit_code": exit_code}
 
 
 def render_lint_json(reports: Sequence[FileReport], exit_code: int, out: TextIO = sys.stdout) -> None:
@@ -91,3 +110,28 @@ def render_persona_show(shown: dict[str, Any], *, as_json: bool, out: TextIO = s
     console.print(shown["greeting_prompt"], markup=False)
     console.print(Rule("session", style="dim"))
     console.print(json.dumps(shown["session"], indent=2), markup=False)
+
+
+def render_persona_list(entries: Sequence[dict[str, Any]], *, as_json: bool, out: TextIO = sys.stdout) -> None:
+    """One row per persona: the NAME to pass, its language, how many tools it has, and its file.
+
+    Plain aligned columns, never cut or wrapped, so a path can be copied from any terminal width.
+    """
+    if as_json:
+        out.write(json.dumps(list(entries), indent=2, ensure_ascii=False) + "\n")
+        return
+    if not entries:
+        out.write("no personas found; create one with: voicecli persona init NAME\n")
+        return
+    rows = [("name", "language", "tools", "path")]
+    for entry in entries:
+        tools = "?" if entry["error"] else str(len(entry["tools"]))
+        path = entry["path"]
+        if entry["error"]:
+            path += f"  (cannot load: {entry['error']})"
+        elif entry["shadowed"]:  # listed, but NAME reaches the earlier file with that name
+            path += "  (shadowed)"
+        rows.append((entry["name"], entry["language"] or "-", tools, path))
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    for row in rows:
+        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + f"  {row[3]}\n")
