@@ -2,7 +2,8 @@
 
 ``Conversation`` knows nothing of the SDK or of sounddevice: it receives translated server
 events, pushes ``voicecli.events`` messages to an outgoing queue, plays agent audio into an
-``AudioSink`` and reports everything a user or a log should see through ``notify``.
+``AudioSink``, reports everything a user should see through ``notify`` and writes what
+happens to the session log through a ``Recorder`` as it happens.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 from voicecli import events as ev
 from voicecli.errors import ConversationTimeout, ToolFailure
 from voicecli.outgoing import OutgoingQueue
+from voicecli.recorder import recorder_for
+from voicecli.usage import Tokens, UsageMeter
 
 if TYPE_CHECKING:
     from voicecli.persona import Persona
     from voicecli.store import SessionLog
+    from voicecli.store.records import ToolStatus
     from voicecli.tools import ToolRuntime
 
 # Trailing silence after a scripted utterance, so server-side activity detection hears its end.
@@ -62,9 +66,7 @@ class ConversationStats:
     tool_failures: int = 0
     interruptions: int = 0
     reconnects: int = 0
-    prompt_tokens: int = 0
-    response_tokens: int = 0
-    total_tokens: int = 0
+    tokens: Tokens = field(default_factory=Tokens)  # the session's figures (voicecli.usage)
     dropped_frames: int = 0  # microphone frames dropped while the connection was down
     mic_overflows: int = 0  # blocks the microphone delivered faster than they were read
     playback_underflows: int = 0  # times the speaker ran dry and played silence
@@ -81,8 +83,7 @@ class ConversationStats:
             "dropped_audio_s": round(self.dropped_frames * 0.02, 2),
             "mic_overflows": self.mic_overflows,
             "playback_underflows": self.playback_underflows,
-            "tokens": {"prompt": self.prompt_tokens, "response": self.response_tokens,
-                       "total": self.total_tokens},
+            "tokens": self.tokens.as_dict(),
         }
 
 
@@ -93,6 +94,8 @@ class ScriptTurn:
     label: str
     frames: Sequence[bytes] = ()
     text: str | None = None
+    pause_s: float = 0.0  # wait this long (after the agent's reply) before speaking
+    barge_in_s: float | None = None  # speak this long after the agent starts replying, not after it ends
 
 
 def split_frames(pcm16k: bytes) -> list[bytes]:
@@ -156,6 +159,9 @@ class Conversation:
         self.greeting = greeting
         self.clock = clock
         self.stats = ConversationStats(started_at=clock())
+        self.recorder = recorder_for(log, session_id)
+        self._usage = UsageMeter()
+        self._stop_signal: str | None = None  # the signal that is ending the run, if one is
         self.outgoing = OutgoingQueue()
         self._tool_specs = {tool.name: tool for tool in persona.tools}
         self._tool_tasks: dict[str, tuple[ev.ToolCallEvent, asyncio.Task[None]]] = {}
@@ -184,19 +190,36 @@ class Conversation:
 
         Returns when the driver finishes; the connection is cancelled then.
         """
-        async with asyncio.TaskGroup() as group:
-            self._group = group
-            link = group.create_task(connect(self))
-            if self.greeting and self.persona.greeting is not None:
-                from voicecli.persona.instructions import greeting_prompt
+        try:
+            async with asyncio.TaskGroup() as group:
+                self._group = group
+                link = group.create_task(connect(self))
+                if self.greeting and self.persona.greeting is not None:
+                    from voicecli.persona.instructions import greeting_prompt
 
-                await self.outgoing.put(ev.SendText(greeting_prompt(self.persona)))
-            try:
-                await driver()
-            finally:
-                link.cancel()
-                for _, task in self._tool_tasks.values():
-                    task.cancel()
+                    await self.outgoing.put(ev.SendText(greeting_prompt(self.persona)))
+                try:
+                    await driver()
+                finally:
+                    link.cancel()
+                    for _, task in self._tool_tasks.values():
+                        task.cancel()
+        finally:
+            self._record_how_it_stopped()
+
+    def stopping_on(self, signal_name: str) -> None:
+        """A signal is ending the run: the log says so when the run stops."""
+        self._stop_signal = signal_name
+
+    def _record_how_it_stopped(self) -> None:
+        """The run is over: a reply still under way was cut, calls still running were cancelled."""
+        if self._in_reply and self._heard_text is None and self._transcript.agent:
+            heard_s = self.sink.flush()
+            self._heard_text = heard_part(self._transcript.agent, heard_s, self._received_audio_s)
+            self.recorder.cut_agent_line(self._heard_text)
+        self.recorder.tools_stopped()
+        if self._stop_signal is not None:
+            self.recorder.event("signal", {"signal": self._stop_signal})
 
     async def run_script(
         self,
@@ -211,13 +234,20 @@ class Conversation:
         """A scripted conversation: greeting, then each turn once the agent has finished replying."""
 
         async def drive() -> None:
-            if self.greeting and self.persona.greeting is not None:
-                await self._wait_until_idle(0)
-            for turn in turns:
+            epoch, reply_due = 0, self.greeting and self.persona.greeting is not None
+            for number, turn in enumerate(turns, 1):
+                if reply_due:
+                    await self._wait_for_agent(epoch, turn.barge_in_s)
                 if max_turns is not None and self.stats.turns >= max_turns:
+                    reply_due = False
                     break
-                epoch = self._turn_epoch
+                await asyncio.sleep(turn.pause_s)
+                # A reply this turn cuts off completes first (interrupted); the one to wait for comes after.
+                epoch = self._turn_epoch + (1 if self._in_reply else 0)
+                self.notify({"type": "script_turn", "turn": number, "label": turn.label})
                 await self._send_turn(turn, realtime=realtime, gate=gate)
+                reply_due = True
+            if reply_due:
                 await self._wait_until_idle(epoch)
             await self.sink.drain()
 
@@ -256,8 +286,11 @@ class Conversation:
                 now = self.clock()
                 if dbfs > SPEECH_LEVEL_DBFS and not self._in_reply:
                     self._user_speech_ended_at = now
-                self._user_speaking = self._user_speech_ended_at is not None and (
+                speaking = self._user_speech_ended_at is not None and (
                     now - self._user_speech_ended_at < SPEECH_HANGOVER_S)
+                if speaking != self._user_speaking:
+                    self.notify(ev.UserActivity(speaking))  # the status line shows who is speaking
+                self._user_speaking = speaking
             # Held back by the echo guard: send silence, which keeps the stream's clock running.
             outgoing = frame if admit is None or admit(frame) else SILENT_FRAME
             for message in self._frame_messages(outgoing, gate):
@@ -319,6 +352,15 @@ class Conversation:
         else:
             await self.outgoing.put(ev.SendAudioStreamEnd())
 
+    async def _wait_for_agent(self, epoch: int, barge_in_s: float | None) -> None:
+        """Before a scripted turn: wait for the agent to finish, or (a barge-in) to start, replying."""
+        if barge_in_s is None:
+            await self._wait_until_idle(epoch)
+            return
+        while not (self._in_reply or self._turn_epoch > epoch):  # noqa: ASYNC110 - set by server events
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(barge_in_s)
+
     async def _wait_until_idle(self, epoch: int) -> None:
         """Wait for a turn after ``epoch`` to complete and the agent to settle (tools done, quiet)."""
         while True:
@@ -346,7 +388,9 @@ class Conversation:
                 self._on_agent_audio(pcm)
             case ev.Transcript(role, text, final):
                 self._in_reply = self._in_reply or role == "agent"
-                self.notify(ev.Transcript(role, self._transcript.add(role, text), final))
+                line = self._transcript.add(role, text)
+                self.recorder.line("agent" if role == "agent" else "user", line, self.stats.turns + 1)
+                self.notify(ev.Transcript(role, line, final))
             case ev.ServerInterrupted():
                 self._on_interrupted()
             case ev.ReplyCut(will_repeat):
@@ -363,13 +407,11 @@ class Conversation:
                 for call_id in call_ids:
                     self._cancel_tool(call_id)
             case ev.Usage() as usage:
-                self.stats.prompt_tokens = usage.prompt_tokens or self.stats.prompt_tokens
-                self.stats.response_tokens += usage.response_tokens
-                self.stats.total_tokens = usage.total_tokens or self.stats.total_tokens
-                if self.log and self.session_id:
-                    self.log.add_usage(self.session_id, usage.prompt_tokens, usage.response_tokens,
-                                       usage.total_tokens)
-                self.notify(usage)
+                # A report belongs to the turn under way; voicecli.usage holds the accounting.
+                tally = self._usage.report(self.stats.turns + 1, usage)
+                self.stats.tokens = tally.session
+                self.recorder.usage(tally.turn, tally.turn_tokens)
+                self.notify(tally)
             case _:
                 self.notify(event)
 
@@ -391,9 +433,8 @@ class Conversation:
     def _on_interrupted(self) -> None:
         heard_s, heard = self._cut_playback()
         self.stats.interruptions += 1
-        if self.log and self.session_id:
-            self.log.add_event(self.session_id, "interrupted", {"heard_seconds": round(heard_s, 3),
-                                                                "heard_text": heard})
+        self.recorder.cut_agent_line(heard)
+        self.recorder.event("interrupted", {"heard_seconds": round(heard_s, 3), "heard_text": heard})
 
     def _on_reply_cut(self, will_repeat: bool) -> None:
         """The connection dropped mid-reply: stop what is playing; the turn is over or starts again."""
@@ -402,11 +443,12 @@ class Conversation:
             self.notify(ev.Notice("the connection dropped during the reply; the agent answers again"))
         else:
             self.notify(ev.Notice("the connection dropped during the reply; it was cut short", "warning"))
-        if self.log and self.session_id:
-            self.log.add_event(self.session_id, "reply_cut", {"heard_text": heard, "will_repeat": will_repeat})
+        self.recorder.cut_agent_line(heard)
+        self.recorder.event("reply_cut", {"heard_text": heard, "will_repeat": will_repeat})
         if not will_repeat:
             self._on_turn_complete()
             return
+        self.recorder.restart_agent_line()
         self._heard_text = None  # a fresh reply starts over
         self._transcript = _Transcriber()
         self._received_audio_s = 0.0
@@ -433,27 +475,20 @@ class Conversation:
         self._turn_changed.set()
 
     def _log_turn(self) -> None:
+        # The lines are in the log already (written as they came); remember them for a fresh session.
         for role, text in (("user", self._transcript.user), ("agent", self._transcript.agent)):
             if text:
                 self._history.append((role, text))
-        if not (self.log and self.session_id):
-            return
-        turn = self.stats.turns
-        if self._transcript.user:
-            self.log.add_transcript(self.session_id, "user", self._transcript.user, turn=turn)
-        if self._transcript.agent:
-            self.log.add_transcript(self.session_id, "agent", self._transcript.agent, turn=turn,
-                                    interrupted=self._heard_text is not None, heard_text=self._heard_text)
+        self.recorder.end_turn()
 
     def on_connection_event(self, event: object) -> None:
         """Connection state changes and notices from the connection owner."""
         if isinstance(event, ev.ConnectionState) and event.state == "connected" and event.detail == "resumed":
             self.stats.reconnects += 1
             self._gap_notice_due = True
-            if self.log and self.session_id:
-                self.log.add_event(self.session_id, "reconnect", {"resumed": True})
-        elif isinstance(event, ev.Notice) and self.log and self.session_id:
-            self.log.add_event(self.session_id, "notice", {"level": event.level, "text": event.text})
+            self.recorder.event("reconnect", {"resumed": True})
+        elif isinstance(event, ev.Notice):
+            self.recorder.event("notice", {"level": event.level, "text": event.text})
         self.notify(event)
 
     def at_safe_point(self) -> bool:
@@ -479,11 +514,16 @@ class Conversation:
             return  # already running: a call id runs at most once
         assert self._group is not None
         self.notify(call)
+        if self.tools.outcome_for(call.call_id) is None:  # a call re-issued after it ran is not logged again
+            self.recorder.tool_started(call)
         self._tool_tasks[call.call_id] = (call, self._group.create_task(self._run_tool(call)))
 
     async def _run_tool(self, call: ev.ToolCallEvent) -> None:
         try:
             outcome = await self.tools.run(call.call_id, call.name, call.args)
+        except asyncio.CancelledError:
+            self.recorder.tool_cancelled(call.call_id)
+            raise
         finally:
             self._tool_tasks.pop(call.call_id, None)
             self._turn_changed.set()
@@ -492,9 +532,9 @@ class Conversation:
             self.stats.tool_failures += 0 if outcome.ok else 1
         self.notify(ev.ToolResultEvent(call.call_id, call.name, outcome.response, outcome.ok,
                                        outcome.seconds))
-        if self.log and self.session_id and not outcome.duplicate:
-            self.log.add_tool_call(self.session_id, call.call_id, call.name, call.args, outcome.response,
-                                   outcome.ok, outcome.seconds, "done" if outcome.ok else "error")
+        if not outcome.duplicate:
+            self.recorder.tool_finished(call.call_id, outcome.response, outcome.ok, outcome.seconds,
+                                        _tool_status(outcome.ok, outcome.response))
         spec = self._tool_specs.get(call.name)
         scheduling = "WHEN_IDLE" if spec is not None and spec.behavior == "non_blocking" else None
         reply = ev.ToolReply(call.call_id, call.name, outcome.response, scheduling)
@@ -507,8 +547,14 @@ class Conversation:
         call, task = running
         task.cancel()
         self.notify(ev.Notice(f"{call.name} cancelled: the user spoke over the agent"))
-        if self.log and self.session_id:
-            self.log.add_tool_call(self.session_id, call_id, call.name, call.args, None, False, 0.0, "cancelled")
+        self.recorder.tool_cancelled(call_id)
+
+
+def _tool_status(ok: bool, response: dict[str, Any]) -> ToolStatus:
+    if ok:
+        return "done"
+    error = response.get("error")
+    return "timeout" if isinstance(error, dict) and error.get("type") == "timeout" else "error"
 
 
 def _pacer(realtime: bool) -> Callable[[], Awaitable[None]]:

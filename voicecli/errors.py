@@ -68,3 +68,4 @@ class StorageError(VoicecliError):
 
 
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # SIGTERM: 128 + 15, the run ends as on Ctrl-C

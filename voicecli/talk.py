@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from voicecli import events as ev
 from voicecli.agent import Conversation, ScriptTurn, split_frames
-from voicecli.errors import EXIT_INTERRUPTED, ConversationTimeout, UsageError, VoicecliError
+from voicecli.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, ConversationTimeout, UsageError, VoicecliError
 from voicecli.live.config import TalkSettings, model_for, vad_mode
+from voicecli.signals import SigtermCancels
 
 if TYPE_CHECKING:
     from voicecli.live.backends import Credentials
@@ -51,10 +52,12 @@ class TalkRequest:
     greeting: bool = True
     emulator_speed: float = 1.0
     emulator_options: dict[str, Any] = field(default_factory=dict)
+    turns: list[ScriptTurn] = field(default_factory=list)  # ready-made turns after inputs and says (voicecli test)
+    scenario: Path | Literal["none"] | None = None  # offline: None = the persona's own, "none" = no scenario
 
     @property
     def scripted(self) -> bool:
-        return bool(self.inputs or self.says)
+        return bool(self.inputs or self.says or self.turns)
 
 
 @dataclass
@@ -70,7 +73,7 @@ def scenario_for(persona: Persona) -> Path | None:
 
 
 async def build_script(request: TalkRequest) -> list[ScriptTurn]:
-    """The scripted user turns, in order: every --input WAV, then every --say line."""
+    """The scripted user turns, in order: every --input WAV, every --say line, then ``request.turns``."""
     turns: list[ScriptTurn] = []
     for path in request.inputs:
         turns.append(ScriptTurn(label=path.name, frames=await _input_frames(path)))
@@ -79,7 +82,7 @@ async def build_script(request: TalkRequest) -> list[ScriptTurn]:
 
         for line in request.says:
             turns.append(ScriptTurn(label=line, frames=split_frames(synthesize(line, rate=ev.FRAME_RATE))))
-    return turns
+    return [*turns, *request.turns]
 
 
 async def _input_frames(path: Path) -> list[bytes]:
@@ -112,15 +115,20 @@ async def open_backend(request: TalkRequest) -> AsyncIterator[Credentials]:
     if not request.offline:
         yield credentials_from_env(os.environ, request.backend_flag)
         return
-    from voicecli.emulator import Emulator
+    from voicecli.emulator import Emulator, ScenarioError, load_scenario
     from voicecli.emulator.tls import ensure_tls_files
     from voicecli.paths import data_dir, storage_errors
 
+    try:
+        chosen = scenario_for(request.persona) if request.scenario is None else request.scenario
+        scenario = load_scenario(None if chosen == "none" else chosen)
+    except ScenarioError as error:  # the persona's own file: the user's input
+        raise UsageError(str(error), hint="See docs/scenarios.md for the format.") from None
     ca_dir = data_dir() / "emulator-ca"
     with storage_errors(ca_dir, "the offline emulator's TLS certificates"):
         await asyncio.to_thread(ensure_tls_files, ca_dir)
     async with Emulator(
-        scenario=scenario_for(request.persona),
+        scenario=scenario,
         ca_dir=ca_dir,
         speed=request.emulator_speed,
         **request.emulator_options,
@@ -140,10 +148,21 @@ def run_talk(request: TalkRequest, view: ViewLike) -> TalkResult:
     stats_holder: list[Conversation] = []
     exit_code = 0
     view.start()
+
+    def note_sigterm() -> None:
+        for conversation in stats_holder:
+            conversation.stopping_on("SIGTERM")
+
+    # SIGTERM cancels the run as Ctrl-C does, so the log and the summary are complete either way.
+    sigterm = SigtermCancels(note_sigterm)
     try:
-        asyncio.run(_talk(request, view, stats_holder))
+        asyncio.run(sigterm.run(_talk(request, view, stats_holder)))
     except KeyboardInterrupt:
         exit_code = EXIT_INTERRUPTED
+    except asyncio.CancelledError:
+        if not sigterm.received:
+            raise
+        exit_code = EXIT_TERMINATED
     except VoicecliError as error:
         view.handle({"type": "error", "message": error.message, "exit_code": error.exit_code})
         view.stop()
@@ -157,7 +176,7 @@ def run_talk(request: TalkRequest, view: ViewLike) -> TalkResult:
 
 async def _talk(request: TalkRequest, view: ViewLike, holder: list[Conversation]) -> None:
     from voicecli.live.backends import make_client
-    from voicecli.live.config import build_live_config
+    from voicecli.live.config import build_live_config, setup_notices
     from voicecli.live.connection import LiveConnection
     from voicecli.store import SessionLog
     from voicecli.tools import ToolRuntime
@@ -177,6 +196,9 @@ async def _talk(request: TalkRequest, view: ViewLike, holder: list[Conversation]
                                                      "vad": vad_mode(persona, settings)})
                 view.handle({"type": "session", "id": session_id, "persona": persona.name,
                              "backend": creds.describe(), "model": model})
+                for text in setup_notices(persona, settings):
+                    log.add_event(session_id, "notice", {"level": "warning", "text": text})
+                    view.handle(ev.Notice(text, "warning"))
                 conversation = Conversation(persona=persona, tools=tools, sink=sink, notify=view.handle,
                                             log=log, session_id=session_id, greeting=request.greeting)
                 holder.append(conversation)

@@ -102,17 +102,19 @@ async def test_laura_tool_calls_template_earlier_responses(make_emulator: Callab
             await session.send_client_content(turns=text_turn("Start the session."))
             await receive_turn(session)
             transcript = ""
+            def call_or_end(m: types.LiveServerMessage) -> bool:
+                return m.tool_call is not None or bool(m.server_content and m.server_content.turn_complete)
+
             for line in lines:
                 await session.send_client_content(turns=text_turn(line))
-                turn = await receive_turn(session, until=lambda m: m.tool_call is not None
-                                          or bool(m.server_content and m.server_content.turn_complete))
-                if turn.tool_calls:
+                turn = await receive_turn(session, until=call_or_end)
+                while turn.tool_calls:  # a turn may chain calls: each answered before the next
                     assert not turn.flag("turn_complete")  # blocking: the turn waits for the response
                     seen.extend(turn.tool_calls)
                     await session.send_tool_response(function_responses=[
                         types.FunctionResponse(id=c.id, name=c.name, response=responses[c.name or ""])
                         for c in turn.tool_calls])
-                    turn = await receive_turn(session)
+                    turn = await receive_turn(session, until=call_or_end)
                 transcript = turn.transcript
     by_name = {call.name: call.args for call in seen}
     assert by_name["create_client_profile"] == {"full_name": "Ana Lopez", "date_of_birth": "1990-03-03",

@@ -7,11 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
+from tests.store.conftest import STARTED
 from voicecli.cli import main
 from voicecli.errors import UsageError
 from voicecli.store import SessionLog, default_log_path
+from voicecli.ui.logs_view import format_started, render_sessions
 
 main._register_commands()
 runner = CliRunner()
@@ -49,13 +52,35 @@ def test_an_empty_log_as_json_is_an_empty_list(log_path: Path) -> None:
 
 
 def test_the_list_shows_each_session(log_path: Path, recorded: str) -> None:
+    """Piped (as here), one whole session a line, tab-separated under a header."""
     result = invoke("logs", "--log-db", str(log_path))
     assert result.exit_code == 0, result.output
-    header, row, model = result.output.splitlines()[:3]
-    assert header.split() == ["id", "started", "persona", "turns", "tools", "tokens", "duration", "outcome"]
-    assert row.startswith(recorded)
-    assert row.split()[3:] == ["laura", "2", "1", "2,700", "1m15s", "completed"]
-    assert model.strip() == "offline/gemini-live-test"
+    header, row = result.output.splitlines()
+    assert header.split("\t") == ["id", "started", "persona", "backend", "model", "turns", "tools", "tokens",
+                                  "duration_s", "outcome"]
+    cells = row.split("\t")
+    assert cells[0] == recorded
+    assert cells[1] == format_started(STARTED)
+    assert cells[2:] == ["laura", "offline", "gemini-live-test", "2", "1", "2700", "75.0", "completed"]
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_the_list_at_a_terminal_keeps_every_column_whole(log_path: Path, record: Any, width: int) -> None:
+    with SessionLog.open(log_path) as log:
+        session_id = record(log)
+        log.end_session(session_id, outcome="ConversationTimeout", summary={})  # the longest outcome
+        sessions = log.list_sessions()
+    console = Console(width=width, color_system=None, highlight=False)
+    with console.capture() as captured:
+        render_sessions(console, sessions)
+    header, row, second = captured.get().splitlines()
+    assert all(len(line) <= width for line in (header, row, second))
+    assert header.split()[0] == "id" and header.split()[-1] == "outcome"
+    assert row.split()[0] == session_id and row.split()[-1] == "ConversationTimeout"
+    assert "2,700" in row.split()
+    assert "offline/gemini-live-test" in second
+    # What does not fit beside the figures moves under them, never out of sight.
+    assert "laura" in (row if width == 120 else second)
 
 
 def test_the_list_as_json(log_path: Path, recorded: str) -> None:
@@ -182,6 +207,7 @@ def test_an_unfinished_session_and_markup_in_text_show_as_they_are(log_path: Pat
         log.add_transcript(session_id, "user", "say [bold]this[/bold] literally", turn=1,
                            at=1_760_000_002.0)
     listed = invoke("logs", "--log-db", str(log_path))
-    assert listed.output.splitlines()[1].split()[3:] == ["laura", "1", "0", "0", "-", "unfinished"]
+    assert listed.output.splitlines()[1].split("\t")[2:] == ["laura", "gemini", "m", "1", "0", "0", "",
+                                                            "unfinished"]
     shown = invoke("logs", "show", session_id, "--log-db", str(log_path))
     assert "[00:02] you:   say [bold]this[/bold] literally" in shown.output.splitlines()

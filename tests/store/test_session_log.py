@@ -19,7 +19,7 @@ from voicecli.store import (
     default_log_path,
 )
 from voicecli.store.ids import new_session_id
-from voicecli.store.schema import SCHEMA_VERSION
+from voicecli.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 STARTED = 1_760_000_000.0
 
@@ -237,3 +237,95 @@ def test_writes_from_several_threads_all_land_in_order(log: SessionLog) -> None:
         indexes = [entry.detail["index"] for entry in session.entries
                    if isinstance(entry, EventEntry) and entry.detail["worker"] == worker]
         assert indexes == list(range(50))
+
+
+def test_rows_written_as_things_begin_are_completed_in_place(log: SessionLog) -> None:
+    """A line grows and a tool call finishes where they were first written: seq is when they began."""
+    session_id = log.start_session("laura", "offline", "m", started_at=STARTED)
+    user = log.add_transcript(session_id, "user", "Book me", turn=1, at=STARTED + 1)
+    agent = log.add_transcript(session_id, "agent", "Let me", turn=1, at=STARTED + 2)
+    call = log.add_tool_call(session_id, "c1", "book", {"day": "monday"}, None, False, 0.0, "running",
+                             at=STARTED + 3)
+    log.update_transcript(session_id, user, "Book me in on Monday.")
+    log.update_transcript(session_id, agent, "Let me book that. Done, you are booked for ten.")
+    log.finish_tool_call(session_id, call, {"booked": True}, True, 0.5, "done")
+    log.interrupt_transcript(session_id, agent, "Let me book that.")
+    session = log.session(session_id)
+    assert session is not None
+    assert session.entries == [
+        TranscriptEntry(1, STARTED + 1, 1, "user", "Book me in on Monday."),
+        TranscriptEntry(2, STARTED + 2, 1, "agent", "Let me book that. Done, you are booked for ten.", True,
+                        "Let me book that."),
+        ToolCallEntry(3, STARTED + 3, "c1", "book", {"day": "monday"}, {"booked": True}, True, 0.5, "done"),
+    ]
+
+
+def test_a_running_call_reads_back_as_running(log: SessionLog) -> None:
+    session_id = log.start_session("laura", "offline", "m")
+    log.add_tool_call(session_id, "c1", "book", {}, None, False, 0.0, "running")
+    session = log.session(session_id)
+    assert session is not None
+    (call,) = session.entries
+    assert isinstance(call, ToolCallEntry)
+    assert (call.status, call.response, call.ok) == ("running", None, False)
+
+
+def test_usage_is_one_row_per_turn_and_the_list_sums_the_turns(log: SessionLog) -> None:
+    session_id = log.start_session("laura", "offline", "m")
+    first = log.add_usage(session_id, 50, 10, 60, turn=1)
+    log.update_usage(session_id, first, 50, 100, 150)  # a later report of turn 1 replaces the earlier
+    log.add_usage(session_id, 200, 20, 220, turn=2)
+    (summary,) = log.list_sessions()
+    assert summary.tokens == 150 + 220
+    session = log.session(session_id)
+    assert session is not None
+    assert [(e.turn, e.prompt_tokens, e.response_tokens, e.total_tokens) for e in session.entries
+            if isinstance(e, UsageEntry)] == [(1, 50, 100, 150), (2, 200, 20, 220)]
+
+
+def test_updating_a_row_that_is_not_there_is_a_clear_error(log: SessionLog) -> None:
+    session_id = log.start_session("laura", "offline", "m")
+    with pytest.raises(SessionLogError, match="no transcripts row 7"):
+        log.update_transcript(session_id, 7, "hello")
+    seq = log.add_tool_call(session_id, "c", "f", {}, None, False, 0.0, "running")
+    with pytest.raises(SessionLogError):
+        log.finish_tool_call(session_id, seq, None, False, 0.0, "exploded")  # type: ignore[arg-type]
+
+
+def test_the_migration_steps_are_numbered_in_order() -> None:
+    assert [step.version for step in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
+    assert all(step.name for step in MIGRATIONS)
+
+
+def test_a_version_1_log_is_upgraded_in_place_and_keeps_its_rows(log_path: Path) -> None:
+    log_path.parent.mkdir(parents=True)
+    conn = sqlite3.connect(log_path, isolation_level=None)
+    try:
+        for statement in MIGRATIONS[0].sql.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute("INSERT INTO sessions (id, persona, backend, model, started_at) "
+                     "VALUES ('20251009-085320-abcd', 'laura', 'offline', 'm', ?)", (STARTED,))
+        conn.execute("INSERT INTO tool_calls VALUES ('20251009-085320-abcd', 1, ?, 'c1', 'book', '{}', "
+                     "'{\"booked\":true}', 1, 0.25, 'done')", (STARTED + 1,))
+        conn.execute("INSERT INTO usage VALUES ('20251009-085320-abcd', 2, ?, 100, 20, 120)", (STARTED + 2,))
+    finally:
+        conn.close()
+    with SessionLog.open(log_path) as log:
+        old = log.session("20251009-085320-abcd")
+        assert old is not None
+        assert old.entries == [
+            ToolCallEntry(1, STARTED + 1, "c1", "book", {}, {"booked": True}, True, 0.25, "done"),
+            UsageEntry(2, STARTED + 2, 100, 20, 120, None),
+        ]
+        assert old.summary.tokens == 120
+        # The new step's shapes work on the upgraded file.
+        log.add_tool_call(old.id, "c2", "book", {}, None, False, 0.0, "running")
+        log.add_usage(old.id, 200, 10, 210, turn=2)
+    conn = sqlite3.connect(log_path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        conn.close()

@@ -40,7 +40,10 @@ LogDbOption = Annotated[
 @logs_app.callback()
 def logs(ctx: typer.Context, limit: LimitOption = 50, as_json: JsonOption = False,
          log_db: LogDbOption = None) -> None:
-    """List recorded sessions: id, start, persona, backend/model, turns, tools, tokens, duration, outcome."""
+    """List recorded sessions: id, start, persona, backend/model, turns, tools, tokens, duration, outcome.
+
+    Piped, the list is tab-separated: a header, then one whole session a line.
+    """
     if ctx.invoked_subcommand is not None:
         ctx.meta[_OPTIONS_KEY] = {"json": as_json, "log_db": log_db}  # `logs --json show ID` works too
         return
@@ -56,12 +59,15 @@ def logs(ctx: typer.Context, limit: LimitOption = 50, as_json: JsonOption = Fals
     if as_json:
         _print_json([summary.to_dict() for summary in sessions])
         return
-    from voicecli.ui.logs_view import render_no_sessions, render_sessions, stdout_console
+    from voicecli.ui.logs_view import render_no_sessions, render_sessions, stdout_console, write_sessions_tsv
 
+    console = stdout_console()
     if not sessions:
-        render_no_sessions(stdout_console(), path)
+        render_no_sessions(console, path)
+    elif console.is_terminal:
+        render_sessions(console, sessions)
     else:
-        render_sessions(stdout_console(), sessions)
+        write_sessions_tsv(sys.stdout, sessions)
 
 
 @logs_app.command("show")

@@ -16,7 +16,7 @@ from voicecli.emulator import protocol as p
 from voicecli.emulator.faults import Faults
 from voicecli.emulator.options import EmulatorOptions, Route
 from voicecli.emulator.records import Recorder
-from voicecli.emulator.scenario import FaultSpec, Scenario, Step, render_text, render_value
+from voicecli.emulator.scenario import FaultSpec, Scenario, ScenarioError, Step
 from voicecli.emulator.session import AUDIO_TOKENS_PER_S, PendingCall, Session, SessionStore
 from voicecli.emulator.voice import speech_chunks
 
@@ -94,6 +94,7 @@ class Connection:
         self._turn_prompt_tokens = 0
         self._speech_start_s: float | None = None
         self._resampler: Any = None  # one persistent soxr stream for non-16 kHz input
+        self._turn_spoke = False  # the current agent turn has said something (later lines continue it)
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -106,7 +107,8 @@ class Connection:
         try:
             frame = p.parse_frame(first)
             self.config = p.parse_setup(frame, vertex=self.route.vertex, known_models=self.options.models,
-                                        api_version=self.route.api_version)
+                                        api_version=self.route.api_version,
+                                        field_reports=self.options.field_reports)
             self._authorise()
             self.session = self._open_session(self.config)
         except p.ProtocolError as error:
@@ -470,7 +472,7 @@ class Connection:
                 raise p.ProtocolError(p.CLOSE_INVALID, "Invalid value at 'function_responses.scheduling'")
             if call.blocking:
                 still_waiting = any(c.blocking and c.step is call.step for c in self.session.pending.values())
-                if not still_waiting and call.step not in finished_steps:
+                if not still_waiting and not any(step is call.step for step in finished_steps):
                     finished_steps.append(call.step)
             elif scheduling == "INTERRUPT":
                 await self._cancel_generation()
@@ -478,7 +480,7 @@ class Connection:
             elif scheduling == "WHEN_IDLE":
                 self._start_generation(self._follow_up(call.step, continuing=False))
         for step in finished_steps:
-            self._start_generation(self._follow_up(step, continuing=bool(step.say)))
+            self._start_generation(self._follow_up(step, continuing=True))
 
     def _match_call(self, answer: dict[str, Any]) -> PendingCall | None:
         assert self.session is not None
@@ -547,40 +549,79 @@ class Connection:
         async with self._speaking:
             self._turn_response_tokens = 0
             self._turn_prompt_tokens = self.session.context_tokens
+            self._turn_spoke = False
             await self._apply_faults(step.faults, "start")
             if audio_turn and self.config.input_transcription:
                 await self._send(p.input_transcription(step.user or f"({audio_s:.1f} s of audio)"))
             if self.config.resumption and self.options.resumption_updates == "legacy":
                 await self._send_update(resumable=False)
-            context = {**self.session.tool_results, "heard": heard}
-            await self._speak(render_text(step.say, context))
-            if step.tool_calls:
-                calls: list[dict[str, Any]] = []
-                for spec in step.tool_calls:
-                    declared = self.config.tool_behaviour.get(spec.name, "BLOCKING") == "BLOCKING"
-                    blocking = declared if spec.blocking is None else spec.blocking
-                    call_id = self.session.new_call_id()
-                    self.session.pending[call_id] = PendingCall(call_id, spec.name, blocking, step)
-                    calls.append({"id": call_id, "name": spec.name, "args": render_value(spec.args, context)})
-                await self._send(p.tool_call(calls))
-                await self._apply_faults(step.faults, "tool_call")
-                if any(self.session.pending[c["id"]].blocking for c in calls):
-                    return  # the turn continues when the responses arrive
-            await self._finish_turn(step)
+            try:
+                done = await self._run_body(step, heard=heard)
+            except ScenarioError as error:
+                await self._scenario_failed(error)
+                return
+            if done:
+                await self._finish_turn(step)
 
     async def _follow_up(self, step: Step, *, continuing: bool) -> None:
-        """Speak a step's ``then`` line after its tool responses, and complete the turn.
+        """Go on with a step's ``then`` after its tool responses, and complete the turn.
 
-        ``continuing``: the line goes on a turn that already spoke (after blocking calls), rather
-        than opening a turn of its own (after a non-blocking call).
+        ``continuing``: the turn already spoke and waited for blocking calls, rather than a turn of
+        its own opening for a non-blocking call's result.
         """
         assert self.session is not None
         async with self._speaking:
             self._turn_response_tokens = 0
             self._turn_prompt_tokens = self.session.context_tokens
-            text = render_text(step.then, {**self.session.tool_results, "heard": ""})
-            await self._speak(text, continuing=continuing)
-            await self._finish_turn(step)
+            # A resumed connection does not know what was said before the drop: a said line counts.
+            self._turn_spoke = continuing and (self._turn_spoke or bool(step.say))
+            try:
+                done = await self._run_then(step)
+            except ScenarioError as error:
+                await self._scenario_failed(error)
+                return
+            if done:
+                await self._finish_turn(self.shared.scenario.turn_step(step))
+
+    async def _run_body(self, body: Step, *, heard: str | None = None) -> bool:
+        """Say a body's line and send its calls; False while blocking calls hold the turn open.
+
+        With no calls the body goes straight on with its ``then``; non-blocking calls complete the
+        turn at once and their ``then`` follows each result.
+        """
+        assert self.session is not None and self.config is not None
+        context = {**self.session.tool_results, **({"heard": heard} if heard is not None else {})}
+        await self._speak(body.line(context), continuing=self._turn_spoke)
+        if not body.tool_calls:
+            return await self._run_then(body)
+        calls: list[dict[str, Any]] = []
+        waits = False
+        rendered = [body.call_args(spec, context) for spec in body.tool_calls]  # all or none go out
+        for spec, args in zip(body.tool_calls, rendered, strict=True):
+            declared = self.config.tool_behaviour.get(spec.name, "BLOCKING") == "BLOCKING"
+            blocking = declared if spec.blocking is None else spec.blocking
+            waits = waits or blocking
+            call_id = self.session.new_call_id()
+            self.session.pending[call_id] = PendingCall(call_id, spec.name, blocking, body)
+            calls.append({"id": call_id, "name": spec.name, "args": args})
+        await self._send(p.tool_call(calls))
+        await self._apply_faults(body.faults, "tool_call")
+        return not waits
+
+    async def _run_then(self, body: Step) -> bool:
+        """Run the branch of ``body.then`` that the latest tool results select (True: turn done)."""
+        assert self.session is not None
+        branch = body.branch(self.session.tool_results)
+        return True if branch is None else await self._run_body(branch)
+
+    async def _scenario_failed(self, error: ScenarioError) -> None:
+        """The scenario cannot go on here: end the session with the reason rather than say a broken line.
+
+        1008 is a close the client does not retry, so the reason reaches the user once.
+        """
+        message = f"scenario {self.shared.scenario.name}: {error}"
+        self.shared.recorder.add(self.id, "scenario_error", message=message)
+        await self._close(p.CLOSE_POLICY, message)
 
     async def _finish_turn(self, step: Step) -> None:
         assert self.config is not None
@@ -597,6 +638,7 @@ class Connection:
             return
         if continuing:
             text = " " + text  # transcription fragments carry their own spacing
+        self._turn_spoke = True
         if self.config.modality == "TEXT":
             await self._send(p.text_chunk(text))
             self._turn_response_tokens += _text_tokens(text)

@@ -1,5 +1,9 @@
 """The session log: every session, transcript, tool call, usage report and event, in SQLite.
 
+Things are written as they happen: a transcript line when its first words arrive (then grown
+in place), a tool call when it starts (then finished in place), a turn's usage when it is
+reported. A session cut short by Ctrl-C, a signal or a crash is in the log up to its last event.
+
 Writes happen on the conversation's event loop, so each one is a single autocommitted INSERT
 in WAL mode with ``synchronous=NORMAL``: tens of microseconds, no fsync per row, and a reader
 (``voicecli logs show`` in another terminal) sees each row as soon as it is written. A crash of
@@ -144,12 +148,24 @@ class SessionLog:
         interrupted: bool = False,
         heard_text: str | None = None,
         at: float | None = None,
-    ) -> None:
-        """A finished utterance. For an interrupted agent turn, ``heard_text`` is what was played."""
-        self._append(
+    ) -> int:
+        """An utterance, usually written at its first words; returns its ``seq``.
+
+        ``update_transcript`` grows it. For an interrupted agent line, ``heard_text`` is what
+        was played.
+        """
+        return self._append(
             "transcripts", "turn, role, text, interrupted, heard_text", session_id, at,
             (turn, role, redact(text), int(interrupted), None if heard_text is None else redact(heard_text)),
         )
+
+    def update_transcript(self, session_id: str, seq: int, text: str) -> None:
+        """The line at ``seq`` grew: ``text`` is the whole line so far."""
+        self._update("transcripts", "text = ?", session_id, seq, (redact(text),))
+
+    def interrupt_transcript(self, session_id: str, seq: int, heard_text: str) -> None:
+        """The agent line at ``seq`` was cut off; ``heard_text`` is what the user heard of it."""
+        self._update("transcripts", "interrupted = 1, heard_text = ?", session_id, seq, (redact(heard_text),))
 
     def add_tool_call(  # noqa: PLR0917 - the engine's agreed call shape, one field per column
         self,
@@ -163,19 +179,45 @@ class SessionLog:
         status: ToolStatus,
         *,
         at: float | None = None,
-    ) -> None:
-        self._append(
+    ) -> int:
+        """A tool call; returns its ``seq``. A call still under way has status ``running``."""
+        return self._append(
             "tool_calls", "call_id, name, args, response, ok, seconds, status", session_id, at,
             (redact(call_id), redact(name), redacted_json(args),
              None if response is None else redacted_json(response), int(ok), seconds, status),
         )
 
+    def finish_tool_call(  # noqa: PLR0917 - one field per column, as add_tool_call
+        self,
+        session_id: str,
+        seq: int,
+        response: dict[str, Any] | None,
+        ok: bool,
+        seconds: float,
+        status: ToolStatus,
+    ) -> None:
+        """The running call at ``seq`` ended: its result, duration and final status."""
+        self._update(
+            "tool_calls", "response = ?, ok = ?, seconds = ?, status = ?", session_id, seq,
+            (None if response is None else redacted_json(response), int(ok), seconds, status),
+        )
+
     def add_usage(
         self, session_id: str, prompt_tokens: int, response_tokens: int, total_tokens: int,
-        *, at: float | None = None,
+        *, turn: int | None = None, at: float | None = None,
+    ) -> int:
+        """One turn's usage; returns its ``seq``. A later report of the same turn goes to ``update_usage``."""
+        return self._append(
+            "usage", "prompt_tokens, response_tokens, total_tokens, turn", session_id, at,
+            (prompt_tokens, response_tokens, total_tokens, turn),
+        )
+
+    def update_usage(
+        self, session_id: str, seq: int, prompt_tokens: int, response_tokens: int, total_tokens: int
     ) -> None:
-        self._append(
-            "usage", "prompt_tokens, response_tokens, total_tokens", session_id, at,
+        """The turn's usage at ``seq``, replaced by the turn's latest report."""
+        self._update(
+            "usage", "prompt_tokens = ?, response_tokens = ?, total_tokens = ?", session_id, seq,
             (prompt_tokens, response_tokens, total_tokens),
         )
 
@@ -205,7 +247,7 @@ class SessionLog:
 
     def _append(
         self, table: str, columns: str, session_id: str, at: float | None, values: tuple[Any, ...]
-    ) -> None:
+    ) -> int:
         marks = ", ".join("?" * (3 + len(values)))
         sql = f"INSERT INTO {table} (session_id, seq, at, {columns}) VALUES ({marks})"
         with self._lock:
@@ -218,6 +260,19 @@ class SessionLog:
                 # An unknown session id, or a role or status outside the schema's CHECK.
                 raise SessionLogError(f"cannot log to session {session_id}: {error}") from error
             self._next_seq[session_id] = seq + 1
+        return seq
+
+    def _update(
+        self, table: str, assignments: str, session_id: str, seq: int, values: tuple[Any, ...]
+    ) -> None:
+        sql = f"UPDATE {table} SET {assignments} WHERE session_id = ? AND seq = ?"
+        with self._lock:
+            try:
+                changed = self._execute(sql, (*values, session_id, seq)).rowcount
+            except sqlite3.IntegrityError as error:
+                raise SessionLogError(f"cannot log to session {session_id}: {error}") from error
+        if changed != 1:
+            raise SessionLogError(f"cannot log to session {session_id}: no {table} row {seq}")
 
     def _last_seq(self, session_id: str) -> int:
         # A session written to by an earlier instance continues after its last row.
@@ -236,9 +291,9 @@ class SessionLog:
         with self._lock:
             self._execute(sql, params)
 
-    def _execute(self, sql: str, params: tuple[Any, ...]) -> None:
+    def _execute(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
         try:
-            self._conn.execute(sql, params)
+            return self._conn.execute(sql, params)
         except sqlite3.IntegrityError:
             raise  # the callers give it meaning
         except sqlite3.Error as error:
@@ -306,7 +361,7 @@ class SessionLog:
                               row[7], row[8])
             )
         for row in self._query(
-            "SELECT seq, at, prompt_tokens, response_tokens, total_tokens FROM usage WHERE session_id = ?",
+            "SELECT seq, at, prompt_tokens, response_tokens, total_tokens, turn FROM usage WHERE session_id = ?",
             key,
         ):
             entries.append(UsageEntry(*row))

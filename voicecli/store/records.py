@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Role = Literal["user", "agent"]
-ToolStatus = Literal["done", "cancelled", "error", "timeout"]
+ToolStatus = Literal["running", "done", "cancelled", "error", "timeout"]
 
 
 @dataclass(frozen=True)
@@ -37,11 +37,14 @@ class ToolCallEntry:
 
 @dataclass(frozen=True)
 class UsageEntry:
+    """One turn's usage: the latest report of that turn (``turn`` is None in older logs)."""
+
     seq: int
     at: float
     prompt_tokens: int
     response_tokens: int
     total_tokens: int
+    turn: int | None = None
     type: Literal["usage"] = "usage"
 
 
@@ -61,7 +64,7 @@ LogEntry = TranscriptEntry | ToolCallEntry | UsageEntry | EventEntry
 
 @dataclass(frozen=True)
 class SessionSummary:
-    """One line of ``voicecli logs``. ``tokens`` sums every usage report (each covers one response)."""
+    """One line of ``voicecli logs``. ``tokens`` sums the usage rows, one per turn (docs/logs.md)."""
 
     id: str
     persona: str

@@ -1,19 +1,29 @@
 """The session log's tables, versioned with ``PRAGMA user_version``.
 
 Every row of a session carries ``seq``, one counter shared by all its tables, so a session
-replays in the order things happened even when two events share a timestamp.
+replays in the order things happened even when two events share a timestamp. A row is
+written when its event begins (a transcript line at its first words, a tool call when it
+starts) and updated as it goes on, so ``seq`` orders events by when they happened.
+
+The schema grows by numbered, named steps; opening a file runs the steps it has not had.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
 from voicecli.errors import VoicecliError
 
-SCHEMA_VERSION = 1
 
-_MIGRATIONS: dict[int, str] = {
-    1: """
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+_CREATE_TABLES = Migration(1, "create the session tables", """
     CREATE TABLE sessions (
         id          TEXT PRIMARY KEY,
         persona     TEXT NOT NULL,
@@ -71,8 +81,35 @@ _MIGRATIONS: dict[int, str] = {
         detail      TEXT NOT NULL,
         PRIMARY KEY (session_id, seq)
     );
-    """,
-}
+    """)
+
+# Tool calls are written when they start (status 'running') and finished in place; SQLite
+# cannot widen a CHECK, so the table is rebuilt. Usage rows name their turn: one row per turn.
+_RUNNING_TOOLS_AND_TURN_USAGE = Migration(2, "running tool calls, usage per turn", """
+    CREATE TABLE tool_calls_v2 (
+        session_id  TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        seq         INTEGER NOT NULL,
+        at          REAL NOT NULL,
+        call_id     TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        args        TEXT NOT NULL,
+        response    TEXT,
+        ok          INTEGER NOT NULL,
+        seconds     REAL NOT NULL,
+        status      TEXT NOT NULL
+                    CHECK (status IN ('running', 'done', 'cancelled', 'error', 'timeout')),
+        PRIMARY KEY (session_id, seq)
+    );
+    INSERT INTO tool_calls_v2 (session_id, seq, at, call_id, name, args, response, ok, seconds, status)
+        SELECT session_id, seq, at, call_id, name, args, response, ok, seconds, status FROM tool_calls;
+    DROP TABLE tool_calls;
+    ALTER TABLE tool_calls_v2 RENAME TO tool_calls;
+
+    ALTER TABLE usage ADD COLUMN turn INTEGER;
+    """)
+
+MIGRATIONS: tuple[Migration, ...] = (_CREATE_TABLES, _RUNNING_TOOLS_AND_TURN_USAGE)
+SCHEMA_VERSION = MIGRATIONS[-1].version
 
 
 def migrate(conn: sqlite3.Connection, where: str) -> None:
@@ -90,11 +127,11 @@ def migrate(conn: sqlite3.Connection, where: str) -> None:
                 f"this voicecli reads up to {SCHEMA_VERSION}",
                 hint="upgrade voicecli, or pass --log-db to use another file",
             )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            for statement in _MIGRATIONS[target].split(";"):
+        for step in MIGRATIONS[version:]:
+            for statement in step.sql.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {target}")
+            conn.execute(f"PRAGMA user_version = {step.version}")
     except BaseException:
         conn.execute("ROLLBACK")
         raise

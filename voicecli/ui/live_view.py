@@ -12,12 +12,14 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
+from rich.cells import cell_len, set_cell_size
 from rich.console import Console, Group
 from rich.live import Live
 from rich.markup import escape
 from rich.text import Text
 
 from voicecli import events as ev
+from voicecli.usage import UsageTally
 
 
 @dataclass
@@ -27,24 +29,43 @@ class StatusLine:
     connection: str = "connecting"
     activity: str = "idle"
     mic_dbfs: float | None = None
-    total_tokens: int = 0
+    total_tokens: int = 0  # the session's tokens, as in the summary and the log (voicecli.usage)
+    context_tokens: int = 0  # what the model read and wrote in the latest turn, against the trigger
     trigger_tokens: int = 0
     latency_s: float | None = None
     handle_since: float | None = None  # monotonic time the newest resumable handle arrived
 
-    def render(self) -> str:
-        parts = [f"{self.backend} · {self.model}", self.connection, self.activity]
+    def render(self, width: int | None = None) -> str:
+        """The status on one line; to fit ``width`` columns the least important fields go first."""
+        fields = self._fields()
+        while len(fields) > 1 and width is not None and cell_len(_SEPARATOR.join(t for _, t in fields)) > width:
+            fields.remove(max(fields, key=lambda item: item[0]))
+        line = _SEPARATOR.join(text for _, text in fields)
+        if width is not None and cell_len(line) > width:
+            line = set_cell_size(line, max(0, width - 1)) + "…"
+        return line
+
+    def _fields(self) -> list[tuple[int, str]]:
+        """(rank, text) in display order; rank 0 is the last field to go when space runs out."""
+        fields = [(_RANK_MODEL, f"{self.backend} · {self.model}"), (_RANK_CONNECTION, self.connection),
+                  (_RANK_ACTIVITY, self.activity)]
         if self.mic_dbfs is not None:
-            parts.append(f"mic {self.mic_dbfs:5.1f} dBFS")
+            fields.append((_RANK_MIC, f"mic {self.mic_dbfs:5.1f} dBFS"))
         tokens = f"{self.total_tokens:,} tokens"
         if self.trigger_tokens:
-            tokens += f" / {self.trigger_tokens:,} trigger"
-        parts.append(tokens)
+            tokens += f" (context {self.context_tokens:,} / {self.trigger_tokens:,} trigger)"
+        fields.append((_RANK_TOKENS, tokens))
         if self.latency_s is not None:
-            parts.append(f"last reply {self.latency_s * 1000:.0f} ms")
+            fields.append((_RANK_LATENCY, f"last reply {self.latency_s * 1000:.0f} ms"))
         if self.handle_since is not None:
-            parts.append(f"handle {time.monotonic() - self.handle_since:.0f} s old")
-        return "  |  ".join(parts)
+            fields.append((_RANK_HANDLE, f"handle {time.monotonic() - self.handle_since:.0f} s old"))
+        return fields
+
+
+_SEPARATOR = "  |  "
+# What the user needs most while talking comes first: is it connected, who is speaking, does the
+# mic hear them; then how full the context is, how fast replies come, and what is fixed anyway.
+_RANK_CONNECTION, _RANK_ACTIVITY, _RANK_MIC, _RANK_TOKENS, _RANK_LATENCY, _RANK_MODEL, _RANK_HANDLE = range(7)
 
 
 def event_to_json(event: object) -> dict[str, Any] | None:
@@ -62,9 +83,10 @@ def event_to_json(event: object) -> dict[str, Any] | None:
         case ev.TurnComplete(turn, latency_s):
             return {"type": "turn_complete", "turn": turn,
                     "latency_ms": None if latency_s is None else round(latency_s * 1000, 1)}
-        case ev.Usage(prompt, response, total):
-            return {"type": "usage", "prompt_tokens": prompt, "response_tokens": response,
-                    "total_tokens": total}
+        case UsageTally(turn, tokens, session):
+            return {"type": "usage", "turn": turn, "prompt_tokens": tokens.prompt,
+                    "response_tokens": tokens.response, "total_tokens": tokens.total,
+                    "session_tokens": session.as_dict()}
         case ev.ConnectionState(state, detail):
             return {"type": "state", "connection": state, "detail": detail}
         case ev.UserActivity(speaking):
@@ -110,12 +132,44 @@ class QuietView:
         return None
 
 
+class _TurnText:
+    """One turn's transcript per role, and how much of it is already drawn above a tool or note line.
+
+    Transcripts arrive as the whole turn's text so far. When a tool or note line is drawn, what was
+    said up to then stays above it and only the words after it go below: lines appear in order.
+    """
+
+    def __init__(self) -> None:
+        self.full: dict[str, str] = {}
+        self._drawn: dict[str, str] = {}
+
+    def rest(self, role: str, text: str | None = None) -> str:
+        """What of ``text`` (default: the role's text) is not drawn yet."""
+        text = self.full.get(role, "") if text is None else text
+        drawn = self._drawn.get(role, "")
+        if text.startswith(drawn):
+            return text[len(drawn):].strip()
+        return "" if drawn.startswith(text) else text.strip()
+
+    def close(self, role: str) -> None:
+        self._drawn[role] = self.full.get(role, "")
+
+    def restart(self, role: str) -> None:
+        """The role's text starts over (a reply cut and answered again)."""
+        self.full.pop(role, None)
+        self._drawn.pop(role, None)
+
+    def clear(self) -> None:
+        self.full.clear()
+        self._drawn.clear()
+
+
 class PlainView:
     """Finished lines only, for a stdout that is not a terminal."""
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(highlight=False, soft_wrap=True)
-        self._pending: dict[str, str] = {}
+        self._turn = _TurnText()
 
     def start(self) -> None:
         return None
@@ -123,28 +177,37 @@ class PlainView:
     def handle(self, event: object) -> None:
         match event:
             case ev.Transcript(role, text, _):
-                self._pending[role] = text
+                self._turn.full[role] = text
             case ev.Interrupted(_, heard_text):
-                self._pending["agent"] = f"{heard_text} [interrupted]"
+                self._print_pending(heard=heard_text)  # the cut reply is finished
+                self._turn.restart("agent")  # one said again starts afresh
             case ev.TurnComplete():
-                self._print_pending("user", "agent")
+                self._print_pending()
+                self._turn.clear()
             case ev.ToolCallEvent(_, name, args):
-                self._print_pending("user")  # what the user said comes before what it set off
+                self._print_pending()  # what was said comes before what it set off
                 self.console.print(f"tool {name} {json.dumps(args, ensure_ascii=False)}", markup=False)
             case ev.ToolResultEvent(_, name, result, ok, _):
+                self._print_pending()
                 mark = "ok" if ok else "failed"
                 self.console.print(f"tool {name} {mark}: {json.dumps(result, ensure_ascii=False)}", markup=False)
             case ev.Notice(text, _):
+                self._print_pending()
                 self.console.print(f"note: {text}", markup=False)
 
     def stop(self) -> None:
-        self._print_pending("user", "agent")
+        self._print_pending()
 
-    def _print_pending(self, *roles: str) -> None:
-        for role in roles:
-            text = self._pending.pop(role, "")
+    def _print_pending(self, *, heard: str | None = None) -> None:
+        """Print what was said and not printed yet; ``heard``: the agent's reply was cut there."""
+        for role in ("user", "agent"):
+            if role == "agent" and heard is not None:
+                text = f"{self._turn.rest(role, heard)} [interrupted]".strip()
+            else:
+                text = self._turn.rest(role)
             if text:
                 self.console.print(f"{role}: {text}", markup=False)
+            self._turn.close(role)
 
 
 @dataclass
@@ -163,12 +226,13 @@ class RichLiveView:
     max_lines: int = 14
     _lines: list[_Line] = field(default_factory=list)
     _open: dict[str, _Line] = field(default_factory=dict)
+    _turn: _TurnText = field(default_factory=_TurnText)
     _live: Live | None = None
 
     def start(self) -> None:
         # get_renderable: redrawn on every refresh, so the handle's age keeps counting.
         self._live = Live(console=self.console, refresh_per_second=8, transient=False,
-                          get_renderable=self._render)
+                          get_renderable=self.render)
         self._live.start()
 
     def stop(self) -> None:
@@ -179,47 +243,63 @@ class RichLiveView:
     def handle(self, event: object) -> None:
         match event:
             case ev.Transcript(role, text, _):
+                self._turn.full[role] = text
+                rest = self._turn.rest(role)
                 line = self._open.get(role)
-                if line is None:
-                    line = self._open[role] = _Line(role, text)
+                if line is None and rest:
+                    line = self._open[role] = _Line(role, rest)
                     self._lines.append(line)
-                line.text = text
+                elif line is not None:
+                    line.text = rest
             case ev.Interrupted(_, heard_text):
-                line = self._open.get("agent")
+                line = self._open.pop("agent", None)
                 if line is not None:
-                    line.text = f"{heard_text} ⟂ interrupted"
+                    line.text = f"{self._turn.rest('agent', heard_text)} ⟂ interrupted".strip()
                     line.style = "yellow"
+                self._turn.restart("agent")  # a repeated reply gets a line of its own
             case ev.TurnComplete(_, latency_s):
                 self._open.clear()
+                self._turn.clear()
                 if latency_s is not None:
                     self.status.latency_s = latency_s
             case ev.ToolCallEvent(_, name, args):
-                self._lines.append(_Line("tool", f"{name}({json.dumps(args, ensure_ascii=False)})", "cyan"))
+                self._add(_Line("tool", f"{name}({json.dumps(args, ensure_ascii=False)})", "cyan"))
             case ev.ToolResultEvent(_, name, result, ok, seconds):
-                self._lines.append(_Line("tool", f"{name} -> {json.dumps(result, ensure_ascii=False)} "
-                                         f"({seconds * 1000:.0f} ms)", "green" if ok else "red"))
+                self._add(_Line("tool", f"{name} -> {json.dumps(result, ensure_ascii=False)} "
+                                f"({seconds * 1000:.0f} ms)", "green" if ok else "red"))
             case ev.Notice(text, level):
-                self._lines.append(_Line("note", text, "red" if level == "error" else "yellow"))
+                self._add(_Line("note", text, "red" if level == "error" else "yellow"))
             case ev.ConnectionState(state, detail):
                 self.status.connection = state if not detail else f"{state} ({detail})"
             case ev.UserActivity(speaking):
                 self.status.activity = "user speaking" if speaking else "idle"
             case ev.MicLevel(dbfs):
                 self.status.mic_dbfs = dbfs
-            case ev.Usage(_, _, total):
-                self.status.total_tokens = total
+            case UsageTally(_, tokens, session):
+                self.status.total_tokens = session.total
+                self.status.context_tokens = tokens.total
             case ev.ResumptionUpdate(handle, resumable, _) if handle and resumable:
                 self.status.handle_since = time.monotonic()
-        # No redraw here: Live redraws from _render on its own clock, off the event loop.
+        # No redraw here: Live redraws from render on its own clock, off the event loop.
 
-    def _render(self) -> Group:
+    def _add(self, line: _Line) -> None:
+        """Draw a tool or note line below the transcript so far; later words start new lines under it."""
+        for role in list(self._open):
+            self._turn.close(role)
+        self._open.clear()
+        self._lines.append(line)
+
+    def render(self) -> Group:
+        """What the live display shows now: the latest lines, then the status line."""
         rows = []
         for line in self._lines[-self.max_lines :]:
             label = {"user": "[bold blue]you[/]", "agent": "[bold magenta]agent[/]", "tool": "[cyan]tool[/]",
                      "note": "[yellow]note[/]"}[line.role]
             text = escape(line.text)
             rows.append(Text.from_markup(f"{label}  {f'[{line.style}]{text}[/]' if line.style else text}"))
-        rows.append(Text(self.status.render(), style="dim"))
+        # The status stays one line: a wrapped status would push the transcript up on every redraw.
+        status = self.status.render(self.console.width)
+        rows.append(Text(status, style="dim", no_wrap=True, overflow="ellipsis"))
         return Group(*rows)
 
 

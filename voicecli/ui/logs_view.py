@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.text import Text
 
 from voicecli.store.records import (
@@ -22,7 +23,9 @@ from voicecli.store.records import (
 
 
 def stdout_console() -> Console:
-    return Console(highlight=False)
+    console = Console(highlight=False)
+    console.soft_wrap = not console.is_terminal  # piped: long lines stay whole, never folded at 80
+    return console
 
 
 def format_started(at: float, *, seconds: bool = True) -> str:
@@ -51,40 +54,80 @@ def render_no_sessions(console: Console, path: Path) -> None:
     console.print(Text("Run `voicecli talk --offline` to record one.", style="dim"))
 
 
-def render_sessions(console: Console, sessions: list[SessionSummary]) -> None:
-    """One aligned line of figures per session, its backend/model on a second line.
+TSV_COLUMNS = ("id", "started", "persona", "backend", "model", "turns", "tools", "tokens", "duration_s",
+               "outcome")
 
-    Model names are long; on their own line they never squeeze the figures into a fold.
+
+def write_sessions_tsv(stream: TextIO, sessions: list[SessionSummary]) -> None:
+    """For pipes: a header, then one session a line, tab-separated, every field whole.
+
+    Numbers are plain (no thousands separators), the duration is in seconds (empty while
+    unfinished), the start is local time.
     """
-    headers = ("id", "started", "persona", "turns", "tools", "tokens", "duration", "outcome")
-    rows = [
-        (
-            summary.id,
-            format_started(summary.started_at, seconds=False),
-            summary.persona,
-            str(summary.turns),
-            str(summary.tools),
-            f"{summary.tokens:,}",
-            format_duration(summary.duration),
-            _outcome(summary),
+    stream.write("\t".join(TSV_COLUMNS) + "\n")
+    for summary in sessions:
+        duration = summary.duration
+        cells = (
+            summary.id, format_started(summary.started_at), summary.persona, summary.backend, summary.model,
+            str(summary.turns), str(summary.tools), str(summary.tokens),
+            "" if duration is None else f"{duration:.1f}", _outcome(summary),
         )
-        for summary in sessions
+        stream.write("\t".join(" ".join(cell.split()) for cell in cells) + "\n")
+
+
+_HEADERS = ("id", "started", "persona", "turns", "tools", "tokens", "duration", "outcome")
+_RIGHT_ALIGNED = frozenset({"turns", "tools", "tokens", "duration"})
+# The narrow layout drops these columns from the first line and says them on the second.
+_MOVED_WHEN_NARROW = ("started", "persona")
+
+
+def render_sessions(console: Console, sessions: list[SessionSummary]) -> None:
+    """One aligned line of figures per session, what it ran on in a second line.
+
+    Model names are long; on their own line they never squeeze the figures. When the figures
+    do not fit the terminal, the start time and the persona move to the second line too, so
+    every column, the outcome last, is whole at 80 columns. Nothing is ever cut short.
+    """
+    rows = [_row(summary) for summary in sessions]
+    headers: tuple[str, ...] = _HEADERS
+    lines = _aligned(headers, rows)
+    narrow = max(len(line) for line in lines) > console.width
+    if narrow:
+        headers = tuple(name for name in _HEADERS if name not in _MOVED_WHEN_NARROW)
+        lines = _aligned(headers, [{name: row[name] for name in headers} for row in rows])
+    indent = len(rows[0]["id"]) + 2
+    console.print(Text(lines[0], style="bold"), overflow="fold")
+    for summary, line in zip(sessions, lines[1:], strict=True):
+        console.print(Text(line), overflow="fold")
+        ran_on = f"{summary.backend}/{summary.model}"
+        if narrow:
+            ran_on = f"{summary.persona}, started {format_started(summary.started_at, seconds=False)}, {ran_on}"
+        # Padded rather than prefixed with spaces, so a long second line wraps under itself.
+        console.print(Padding(Text(ran_on, style="dim", overflow="fold"), (0, 0, 0, indent), expand=False))
+
+
+def _row(summary: SessionSummary) -> dict[str, str]:
+    return {
+        "id": summary.id,
+        "started": format_started(summary.started_at, seconds=False),
+        "persona": summary.persona,
+        "turns": str(summary.turns),
+        "tools": str(summary.tools),
+        "tokens": f"{summary.tokens:,}",
+        "duration": format_duration(summary.duration),
+        "outcome": _outcome(summary),
+    }
+
+
+def _aligned(headers: tuple[str, ...], rows: list[dict[str, str]]) -> list[str]:
+    """The header line and one line per row, columns padded to a common width."""
+    table = [dict(zip(headers, headers, strict=True)), *rows]
+    widths = {name: max(len(row[name]) for row in table) for name in headers}
+    return [
+        "  ".join(row[name].rjust(widths[name]) if name in _RIGHT_ALIGNED else row[name].ljust(widths[name])
+                  for name in headers).rstrip()
+        for row in table
     ]
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
-    right_aligned = {3, 4, 5, 6}
-
-    def line(cells: tuple[str, ...]) -> str:
-        padded = (
-            cell.rjust(width) if index in right_aligned else cell.ljust(width)
-            for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
-        )
-        return "  ".join(padded).rstrip()
-
-    indent = " " * (widths[0] + 2)
-    console.print(Text(line(headers), style="bold"), no_wrap=True, overflow="ellipsis")
-    for summary, row in zip(sessions, rows, strict=True):
-        console.print(Text(line(row)), no_wrap=True, overflow="ellipsis")
-        console.print(Text(f"{indent}{summary.backend}/{summary.model}", style="dim"), overflow="fold")
 
 
 def render_session(console: Console, record: SessionRecord) -> None:
@@ -120,15 +163,15 @@ def _entry_line(entry: LogEntry, started_at: float) -> Text:
     if isinstance(entry, TranscriptEntry):
         line.append_text(_transcript(entry))
     elif isinstance(entry, ToolCallEntry):
-        style = "green" if entry.ok else "red"
         line.append(f"tool {entry.name}", style="bold magenta")
         line.append(f"({_compact(entry.args)}) ")
-        line.append(f"{entry.status} in {entry.seconds:.2f}s", style=style)
+        line.append_text(_tool_status(entry))
         if entry.response is not None:
             line.append(f"\n        -> {_compact(entry.response)}", style="dim")
     elif isinstance(entry, UsageEntry):
+        turn = "" if entry.turn is None else f", turn {entry.turn}"
         line.append(
-            f"usage: {entry.prompt_tokens:,} prompt + {entry.response_tokens:,} response "
+            f"usage{turn}: {entry.prompt_tokens:,} prompt + {entry.response_tokens:,} response "
             f"= {entry.total_tokens:,} tokens",
             style="dim",
         )
@@ -139,12 +182,20 @@ def _entry_line(entry: LogEntry, started_at: float) -> Text:
     return line
 
 
+def _tool_status(entry: ToolCallEntry) -> Text:
+    if entry.status == "running":
+        return Text("running", style="yellow")  # under way, or the process died while it ran
+    if entry.status == "cancelled":
+        return Text(f"cancelled after {entry.seconds:.2f}s", style="yellow")
+    return Text(f"{entry.status} in {entry.seconds:.2f}s", style="green" if entry.ok else "red")
+
+
 def _transcript(entry: TranscriptEntry) -> Text:
     speaker = Text("you:   ", style="bold blue") if entry.role == "user" else Text("agent: ", style="bold green")
     if not entry.interrupted:
         return Text.assemble(speaker, entry.text)
     heard = entry.heard_text if entry.heard_text is not None else entry.text
-    text = Text.assemble(speaker, heard, (" [interrupted]", "bold red"))
+    text = Text.assemble(speaker, heard or ("(nothing heard)", "dim"), (" [interrupted]", "bold red"))
     if heard != entry.text:
         text.append(f"\n        (full reply: {entry.text})", style="dim")
     return text
