@@ -9,7 +9,7 @@ import soxr
 
 from voicecli.audio.levels import SILENCE_DBFS
 from voicecli.audio.wav import WavSink, WavSource, read_wav
-from voicecli.errors import AudioError
+from voicecli.errors import AudioError, StorageError
 from voicecli.events import FRAME_BYTES
 
 
@@ -104,6 +104,6 @@ async def test_sink_round_trip_is_bit_exact_with_the_tail_padding(tmp_path: Path
 
 async def test_sink_in_an_unwritable_place_is_one_clear_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
-    with pytest.raises(AudioError, match="cannot write"):
+    with pytest.raises(StorageError, match=f"cannot write WAV file {tmp_path / 'file' / 'out.wav'}"):
         async with WavSink(tmp_path / "file" / "out.wav"):
             pass
