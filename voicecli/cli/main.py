@@ -44,10 +44,12 @@ def _register_commands() -> None:
     # Each module adds its commands to ``app``; they import heavy libraries lazily.
     from voicecli.cli import (  # noqa: F401
         devices_cmd,
+        doctor_cmd,
         emulator_cmd,
         logs_cmd,
         persona_cmd,
         talk_cmd,
+        test_cmd,
     )
 
 
@@ -57,9 +59,18 @@ def run() -> None:
     Typer's standalone mode turns usage errors into exit 2 and ``typer.Exit`` into its code;
     everything voicecli raises on purpose is a VoicecliError, rendered here with its hint.
     """
+    import gc
+
     _register_commands()
     try:
         app()
+    except SystemExit as done:
+        if done.code == EXIT_INTERRUPTED:
+            # Ctrl-C: leave at once. The interpreter's final garbage collection of the ~100k
+            # objects the SDK leaves behind takes most of a second; freezing them loses nothing,
+            # as every file and the session log are closed by now.
+            gc.freeze()
+        raise
     except VoicecliError as error:
         if _debug:  # a traceback as well, never a different exit code
             traceback.print_exc()
@@ -68,6 +79,7 @@ def run() -> None:
         render_error(error)
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
+        gc.freeze()
         sys.exit(EXIT_INTERRUPTED)
     except Exception as error:
         if _debug:
