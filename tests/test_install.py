@@ -100,7 +100,7 @@ def test_lint_persona_of_the_shipped_folder_is_clean(installed: Installed) -> No
     for args in (("lint-persona",), ("lint-persona", "--strict", str(folder))):
         done = installed.run(*args)
         assert done.returncode == 0, done.stdout
-        assert done.stdout.splitlines()[-1] == "clean: 1 file checked, 1 scenario skipped"
+        assert done.stdout.splitlines()[-1] == "clean: 1 file checked, 1 scenario and 1 test file skipped"
 
 
 def test_scripted_offline_conversation_with_laura(installed: Installed) -> None:

@@ -121,9 +121,11 @@ def test_readme_lint_of_the_shipped_folder_passes_and_skips_the_scenario() -> No
     result = voicecli("lint-persona", "personas/", cwd=ROOT)
     assert result.returncode == 0, result.stdout
     assert "personas/laura.scenario.yaml: skipped: an emulator scenario" in result.stdout
-    assert result.stdout.splitlines()[-1] == "clean: 1 file checked, 1 scenario skipped"
+    assert "personas/laura.test.yaml: skipped: persona tests" in result.stdout
+    assert result.stdout.splitlines()[-1] == "clean: 1 file checked, 1 scenario and 1 test file skipped"
     report = json.loads(voicecli("lint-persona", "personas/", "--format", "json", cwd=ROOT).stdout)
-    assert report["summary"] == {"files": 1, "errors": 0, "warnings": 0, "unloadable": 0, "skipped": 1}
+    assert report["summary"] == {"files": 1, "errors": 0, "warnings": 0, "unloadable": 0, "skipped": 2,
+                                 "test_files": 1}
     assert report["exit_code"] == 0
 
 
@@ -140,7 +142,8 @@ def test_text_and_json_summaries_count_the_same(tmp_path: Path, samples: Any) ->
     report = json.loads(voicecli("lint-persona", str(tmp_path), "--format", "json").stdout)
     assert text.returncode == report["exit_code"] == 2
     assert text.stdout.splitlines()[-1] == "1 error, 1 warning, 1 unreadable in 3 files checked, 2 scenarios skipped"
-    assert report["summary"] == {"files": 3, "errors": 1, "warnings": 1, "unloadable": 1, "skipped": 2}
+    assert report["summary"] == {"files": 3, "errors": 1, "warnings": 1, "unloadable": 1, "skipped": 2,
+                                 "test_files": 0}
     assert [f["skipped"] is not None for f in report["files"]] == [False, False, False, True, True]
 
 

@@ -132,11 +132,13 @@ def _lint_targets(target: str | None) -> list[Path]:
 def _lint_one(path: Path) -> FileReport:
     from voicecli.persona import load_persona
     from voicecli.persona.lint import lint_persona
-    from voicecli.persona.loader import is_scenario_file
+    from voicecli.persona.loader import is_scenario_file, is_test_file
     from voicecli.ui.lint_view import FileReport
 
     if is_scenario_file(path):
         return FileReport(str(path), skipped="an emulator scenario (docs/scenarios.md), not a persona")
+    if is_test_file(path):
+        return FileReport(str(path), skipped="persona tests (docs/testing-personas.md), not a persona")
     try:
         return FileReport(str(path), findings=lint_persona(load_persona(path)))
     except PersonaError as error:

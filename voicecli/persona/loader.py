@@ -33,6 +33,8 @@ PYTHON_BINDING = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*
 SCENARIO_SUFFIXES = tuple(f".scenario{suffix}" for suffix in PERSONA_SUFFIXES)
 SCENARIO_FOLDER = "scenarios"
 SCENARIO_KEYS = frozenset({"steps", "fallback"})
+# Persona tests (docs/testing-personas.md) live beside personas too: NAME.test.yaml.
+TEST_SUFFIXES = tuple(f".test{suffix}" for suffix in PERSONA_SUFFIXES)
 
 
 def persona_folders() -> list[Path]:
@@ -72,6 +74,11 @@ def is_scenario_file(path: Path) -> bool:
     return isinstance(data, dict) and bool(data.keys() & SCENARIO_KEYS) and not data.keys() & set(SECTION_ORDER)
 
 
+def is_test_file(path: Path) -> bool:
+    """A persona's regression tests (``*.test.yaml``), run by ``voicecli test``."""
+    return path.name.endswith(TEST_SUFFIXES)
+
+
 def yaml_files(folder: Path) -> list[Path]:
     """Every YAML file in ``folder`` (not recursive), sorted."""
     return sorted(path for path in folder.iterdir() if path.suffix in PERSONA_SUFFIXES and path.is_file())
@@ -82,7 +89,7 @@ def persona_files(target: Path) -> Iterator[Path]:
     if not target.is_dir():
         yield target
         return
-    yield from (path for path in yaml_files(target) if not is_scenario_file(path))
+    yield from (path for path in yaml_files(target) if not (is_scenario_file(path) or is_test_file(path)))
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,9 @@ def load_persona(name_or_path: str | Path) -> Persona:
             f"{path} is an emulator scenario, not a persona",
             hint="scenarios drive the emulator (docs/scenarios.md); pass the persona's own .yaml file",
         )
+    if is_test_file(path):
+        raise PersonaError(f"{path} holds persona tests, not a persona",
+                           hint="run it with voicecli test (docs/testing-personas.md)")
     data, source = read_document(path)
     if data is None:
         raise PersonaError(f"{path} is empty", [f"{path}:1: expected a mapping with a 'persona' section"])

@@ -31,6 +31,7 @@ class LintSummary:
     warnings: int
     unloadable: int
     skipped: int
+    test_files: int = 0  # of the skipped: persona tests (the rest are scenarios)
 
     @classmethod
     def of(cls, reports: Sequence[FileReport]) -> LintSummary:
@@ -41,12 +42,16 @@ class LintSummary:
             warnings=sum(finding.severity == "warning" for finding in findings),
             unloadable=sum(report.load_error is not None for report in reports),
             skipped=sum(report.skipped is not None for report in reports),
+            test_files=sum(report.skipped is not None and report.skipped.startswith("persona tests")
+                           for report in reports),
         )
 
     def line(self) -> str:
         checked = f"{_plural(self.files, 'file')} checked"
         if self.skipped:
-            checked += f", {_plural(self.skipped, 'scenario')} skipped"
+            kinds = [_plural(count, word) for count, word in
+                     ((self.skipped - self.test_files, "scenario"), (self.test_files, "test file")) if count]
+            checked += f", {' and '.join(kinds)} skipped"
         if not (self.errors or self.warnings or self.unloadable):
             return f"clean: {checked}"
         counts = [_plural(self.errors, "error"), _plural(self.warnings, "warning")]
