@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml setup.py
 	@bash scripts/system-deps.sh
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e ".[dev]"
+	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e ".[dev,offline]"
 	@touch $(STAMP)
 
 system-deps:
@@ -38,7 +38,9 @@ bench: install audio-up
 soak: install
 	VOICECLI_SOAK=long $(BIN)/pytest -q -m slow tests/e2e -k soak -s
 
-# Laura's whole workflow against the built-in emulator: live transcript on screen, her voice in out/.
+# Laura's whole workflow against the built-in emulator, from speech: each line is spoken, recognised by the
+# emulator (the "user:" lines show the words it heard) and answered by its generic brain from her persona
+# and tools; her voice goes to out/.
 demo: install
 	@mkdir -p out
 	$(BIN)/voicecli talk --offline --persona laura --say-file personas/laura.demo.txt --fast \
@@ -47,3 +49,14 @@ demo: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Apps on other frameworks (pipecat, LiveKit) against `voicecli emulator`; each framework is installed
+# into its own venv under .cache/peers/ on first use. Not part of `make test` (see peers/*.py).
+.PHONY: conformance bench-peers
+conformance: install
+	@bash peers/system-deps.sh
+	$(BIN)/python peers/conformance.py --write-docs
+
+bench-peers: install
+	@bash peers/system-deps.sh
+	$(BIN)/python peers/bench_peers.py --write-docs
