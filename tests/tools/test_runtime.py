@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,25 @@ HANDLERS = textwrap.dedent(
 
     def not_json(args):
         return {"when": object()}
+
+    never = threading.Event()
+    async_started = threading.Event()
+    async_cancelled = threading.Event()
+
+    def hung(args):
+        never.wait()  # a call that never returns
+
+    async def blocking(args):
+        time.sleep(1)  # blocks its event loop, as a synchronous HTTP call in async def would
+        return {"blocked": True}
+
+    async def cooperative(args):
+        async_started.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            async_cancelled.set()
+            raise
     """
 )
 
@@ -87,6 +108,9 @@ def runtime(tmp_path: Path) -> ToolRuntime:
         _tool("boom", {"python": "handlers:boom"}),
         _tool("refuse", {"python": "handlers:refuse"}),
         _tool("not_json", {"python": "handlers:not_json"}),
+        _tool("hung", {"python": "handlers:hung"}, timeout_s=0.1),
+        _tool("blocking", {"python": "handlers:blocking"}, timeout_s=0.1),
+        _tool("cooperative", {"python": "handlers:cooperative"}, timeout_s=10),
         _tool("double", {"command": [sys.executable, "double.py"], "timeout_s": 10}),
         _tool("hang", {"command": [sys.executable, "double.py"], "timeout_s": 0.2}),
     ]
@@ -170,6 +194,51 @@ async def test_cancelling_the_caller_cancels_the_handler(runtime: ToolRuntime) -
     with pytest.raises(asyncio.CancelledError):
         await task
     assert runtime.outcome_for("c1") is None
+
+
+async def test_a_sync_call_that_never_returns_is_abandoned_in_a_daemon_thread(runtime: ToolRuntime) -> None:
+    """Its timeout fires and nothing waits for it: not the event loop, not the interpreter at exit."""
+    started = time.monotonic()
+    outcome = await runtime.run("c1", "hung", {})
+    assert outcome.response["error"]["type"] == "timeout"
+    assert time.monotonic() - started < 2
+    hung = [thread for thread in threading.enumerate() if thread.name == "voicecli tool hung"]
+    assert hung and all(thread.daemon for thread in hung)
+
+
+async def test_a_sync_handler_error_and_result_come_back_from_its_thread(runtime: ToolRuntime) -> None:
+    assert (await runtime.run("c1", "boom", {})).response["error"]["message"] == "ValueError: no such order"
+    assert (await runtime.run("c2", "echo", {"n": 3})).response == {"output": {"echo": {"n": 3}}}
+
+
+async def test_an_async_handler_that_blocks_never_stalls_the_conversation(runtime: ToolRuntime) -> None:
+    """It runs on the handlers' own loop: the conversation's loop keeps ticking, and its timeout fires."""
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
+    started = time.monotonic()
+    outcome = await runtime.run("c1", "blocking", {})
+    elapsed = time.monotonic() - started
+    ticker.cancel()
+    assert outcome.response["error"]["type"] == "timeout"
+    assert elapsed < 0.9, "the timeout fired while the handler still blocked its own loop"
+    assert ticks >= 3
+
+
+async def test_cancelling_an_async_call_cancels_the_handler_on_its_own_loop(runtime: ToolRuntime) -> None:
+    module = _handlers_module(runtime)
+    call = asyncio.create_task(runtime.run("c1", "cooperative", {}))
+    assert await asyncio.to_thread(module.async_started.wait, 5)
+    call.cancel()  # as a toolCallCancellation does
+    with pytest.raises(asyncio.CancelledError):
+        await call
+    assert await asyncio.to_thread(module.async_cancelled.wait, 5), "the handler saw its cancellation"
 
 
 async def test_command_handler(runtime: ToolRuntime) -> None:

@@ -5,18 +5,27 @@ into events and handed to a callback. The decisions (when to retry, what to repl
 leave after a GoAway) are pure policy in ``backoff``, ``closes``, ``goaway`` and
 ``resumption``; this module only does the I/O around them. Permanent failures surface as
 ``AuthError`` (refused key, unknown model) or ``BackendError``.
+
+Only failures of the network or the service are retried: what the SDK raises while connecting,
+sending or receiving, when it is a close, a socket error or a frame it cannot read (see
+``service_failure``). Anything else, such as an exception from the conversation's own callbacks
+(a bug, a log write failing, even one that is an ``OSError``), ends the run at once: it is
+announced as an error notice and re-raised unchanged, for the CLI to report as unexpected.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
+from google.auth import exceptions as auth_errors
 from google.genai import errors as genai_errors
 from google.genai import types
+from websockets.exceptions import WebSocketException
 
 from voicecli import events as ev
 from voicecli.errors import AuthError, BackendError
@@ -32,6 +41,16 @@ if TYPE_CHECKING:
     from google import genai
 
 AUDIO_MIME = "audio/pcm;rate=16000"
+# While a goAway is pending, how often to ask whether the conversation is at a safe point: safe
+# points are conversation state (a turn ended, a tool call finished, the user stopped speaking)
+# that raises no event of its own. The forced point needs no polling: it is a timer.
+SAFE_POINT_POLL_S = 0.05
+# What the network or the service raises through the SDK: closes (APIError carries the close
+# code), refused upgrades and other websockets failures, socket, TLS and timeout errors, and
+# Google credentials failing to load or refresh (a refusal ends the run as an AuthError).
+_SERVICE_ERRORS: tuple[type[Exception], ...] = (
+    genai_errors.APIError, WebSocketException, OSError, auth_errors.GoogleAuthError,
+)
 
 
 async def send_one(session: genai.live.AsyncSession, message: ev.Outgoing) -> None:
@@ -77,6 +96,23 @@ def describe_failure(error: BaseException) -> tuple[int | None, str]:
     if received is not None:
         return int(received.code), str(received.reason)
     return None, str(error) or type(error).__name__
+
+
+def service_failure(error: BaseException) -> bool:
+    """Whether an exception the SDK raised while connecting or sending comes from the network or
+    the service (and so may be retried), rather than from a mistake of ours."""
+    if isinstance(error, _SERVICE_ERRORS):
+        return True
+    # The SDK's words for a frame it cannot read (not JSON), even in the reply to the setup.
+    return isinstance(error, ValueError) and str(error).startswith("Failed to parse response")
+
+
+class ServiceFailure(Exception):
+    """A failure of the network or the service, wrapped where the SDK raised it; ``error`` is it."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 def permanent_error(code: int | None, reason: str) -> Exception | None:
@@ -136,42 +172,79 @@ class LiveConnection:
         self.frames_sent = 0
         self.frames_replayed = 0
         self._goaway: GoAwayPlan | None = None
+        self._goaway_arrived = asyncio.Event()
+        # Calls the service cancelled: a reply to one is never sent, nor replayed (until the
+        # service asks for that call id again, as a resumed session may).
+        self._cancelled_calls: set[str] = set()
         self._fresh_context: str | None = None
         self._replying = False
         self._evictions_reported = 0
         self._evicted_bytes_reported = 0
 
     async def run(self) -> None:
-        """Connect and keep connected until cancelled; raises only when giving up for good."""
+        """Connect and keep connected until cancelled; raises only when giving up for good.
+
+        A network or service failure is retried within the backoff budget; any other exception
+        (our own code failed) ends the run at once and is re-raised as it is.
+        """
         while True:
             self._goaway = None
+            own: BaseException | None = None
             try:
                 await self._one_connection()
                 continue  # a planned reconnect after GoAway: resume at once
             except Exception as error:
-                failure = _leaf(error)
-                code, reason = describe_failure(failure)
-                disposition = classify_close(code, reason, after_goaway=self._goaway is not None)
-                if disposition is Disposition.PERMANENT:
-                    self._on_state(ev.ConnectionState("closed", _what(code, reason)))
-                    raise permanent_error(code, reason) or BackendError(reason) from failure
-                if disposition is Disposition.STALE_HANDLE:
-                    self._start_afresh()
-                    continue
-                if disposition is Disposition.EXPECTED_AFTER_GOAWAY:
-                    continue
-                delay = self.backoff.next_delay()
-                if delay is None:
-                    self._on_state(ev.ConnectionState("closed", _what(code, reason)))
-                    raise BackendError(
-                        f"Lost the Live connection and could not get it back after "
-                        f"{self.backoff.budget} attempts (last: {_what(code, reason)}).",
-                        hint="check the network; the session log keeps everything said so far",
-                    ) from failure
-                self._on_state(ev.ConnectionState("reconnecting", f"{self.backoff.attempt}/{self.backoff.budget}"))
-                self._on_state(ev.Notice(f"connection lost ({_what(code, reason)}); {self.backoff.status_text()}",
-                                         "warning"))
-                await asyncio.sleep(delay)
+                leaves = _leaves(error)
+                own = next((leaf for leaf in leaves if not isinstance(leaf, ServiceFailure)), None)
+                if own is None:
+                    failure = next(leaf.error for leaf in leaves if isinstance(leaf, ServiceFailure))
+                    await self._after_service_failure(failure)
+            if own is not None:
+                # Raised outside the except block, so the traceback is the failure's own.
+                self._announce_own_failure(own)
+                raise own
+
+    async def _after_service_failure(self, failure: BaseException) -> None:
+        """What a network or service failure means: resume, start afresh, wait and retry, or give up."""
+        if isinstance(failure, auth_errors.GoogleAuthError) and not isinstance(failure, auth_errors.TransportError):
+            self._on_state(ev.ConnectionState("closed", "credentials"))
+            raise AuthError(f"The Google credentials could not be used: {failure}",
+                            hint="check the application default credentials (gcloud auth "
+                                 "application-default login), or set GEMINI_API_KEY") from failure
+        code, reason = describe_failure(failure)
+        disposition = classify_close(code, reason, after_goaway=self._goaway is not None)
+        if disposition is Disposition.PERMANENT:
+            self._on_state(ev.ConnectionState("closed", _what(code, reason)))
+            raise permanent_error(code, reason) or BackendError(reason) from failure
+        if disposition is Disposition.STALE_HANDLE:
+            self._start_afresh()
+            return
+        if disposition is Disposition.EXPECTED_AFTER_GOAWAY:
+            return
+        delay = self.backoff.next_delay()
+        if delay is None:
+            self._on_state(ev.ConnectionState("closed", _what(code, reason)))
+            raise BackendError(
+                f"Lost the Live connection and could not get it back after "
+                f"{self.backoff.budget} attempts (last: {_what(code, reason)}).",
+                hint="check the network; the session log keeps everything said so far",
+            ) from failure
+        self._on_state(ev.ConnectionState("reconnecting", f"{self.backoff.attempt}/{self.backoff.budget}"))
+        self._on_state(ev.Notice(f"connection lost ({_what(code, reason)}); {self.backoff.status_text()}",
+                                 "warning"))
+        await asyncio.sleep(delay)
+
+    def _announce_own_failure(self, error: BaseException) -> None:
+        """Our own code failed: say so (the conversation logs error notices) before the run ends.
+
+        The callback that failed may be this very one (a log write failing): then nothing more
+        can be said here, and the exception itself still reaches the user.
+        """
+        text = f"unexpected error, not a connection problem: {type(error).__name__}: {error}"
+        with contextlib.suppress(Exception):
+            self._on_state(ev.ConnectionState("closed", "unexpected error"))
+        with contextlib.suppress(Exception):
+            self._on_state(ev.Notice(f"{text}; the conversation ends", "error"))
 
     def _start_afresh(self) -> None:
         self.policy.on_stale_handle()
@@ -183,14 +256,15 @@ class LiveConnection:
         handle = self.policy.handles.handle
         config = self._config_for(handle, None if handle else self._fresh_context)
         self._on_state(ev.ConnectionState("connecting" if self.connections == 0 else "resuming"))
-        async with self._client.aio.live.connect(model=self._model, config=config) as session:
+        self._goaway_arrived.clear()
+        async with self._connect(config) as session:
             self.connections += 1
             self.backoff.connected()
             self._on_state(ev.ConnectionState("connected", "resumed" if handle else ""))
             replay = self.policy.on_connect()
             self._report_evicted()
             for item in replay:
-                await send_one(session, item.message)
+                await _send(session, item.message)
             self.frames_replayed += len(replay)
             if self._replying:
                 # A handle that names an idle moment (or acknowledged frames) brings the turn's
@@ -205,6 +279,19 @@ class LiveConnection:
             except* _PlannedReconnect:
                 self._on_state(ev.ConnectionState("reconnecting", "GoAway"))
 
+    @contextlib.asynccontextmanager
+    async def _connect(self, config: types.LiveConnectConfig) -> AsyncIterator[genai.live.AsyncSession]:
+        """The SDK's connect; a failure to connect that is the network's or the service's is marked so."""
+        async with contextlib.AsyncExitStack() as stack:
+            try:
+                session = await stack.enter_async_context(
+                    self._client.aio.live.connect(model=self._model, config=config))
+            except Exception as error:
+                if service_failure(error):
+                    raise ServiceFailure(error) from error
+                raise
+            yield session
+
     def _report_evicted(self) -> None:
         """Say so when the replay buffer had to let go of messages the service may not have had."""
         dropped = self.policy.buffer.dropped_messages
@@ -217,21 +304,34 @@ class LiveConnection:
 
     async def _send_loop(self, session: genai.live.AsyncSession) -> None:
         while True:
-            message = await self._outgoing.get()
+            message = self._without_cancelled_replies(await self._outgoing.get())
+            if message is None:
+                continue
             # Buffered before sending: if the send fails, the replay delivers it.
             self.policy.buffer.append(message)
-            await send_one(session, message)
+            await _send(session, message)
             self.frames_sent += 1
+
+    def _without_cancelled_replies(self, message: ev.Outgoing) -> ev.Outgoing | None:
+        """The message, less any reply to a call the service cancelled (None when nothing is left)."""
+        if not isinstance(message, ev.SendToolResponses) or not self._cancelled_calls:
+            return message
+        replies = tuple(reply for reply in message.replies if reply.call_id not in self._cancelled_calls)
+        return ev.SendToolResponses(replies) if replies else None
 
     async def _receive_loop(self, session: genai.live.AsyncSession) -> None:
         # The SDK's receive() ends after each turn_complete; keep re-entering it.
         while True:
-            async for message in session.receive():
+            frames = session.receive()
+            while (message := await _next_frame(frames)) is not None:
                 for event in translate(message):
                     self._observe(event)
                     self._on_event(event)
 
     def _observe(self, event: ServerEvent) -> None:
+        if isinstance(event, ev.ToolCallsRequested):
+            # A resumed session may ask again for a call cancelled before: answer it then.
+            self._cancelled_calls.difference_update(call.call_id for call in event.calls)
         match event:
             case ev.ResumptionUpdate(handle, resumable, index):
                 self.policy.on_update(handle, resumable, index)
@@ -241,18 +341,32 @@ class LiveConnection:
             case ev.AgentAudio() | ev.ToolCallsRequested() | ev.Transcript(role="agent") if not self._replying:
                 self._replying = True
                 self.policy.on_reply_started()
+            case ev.ToolCallsCancelled(call_ids):
+                # An answer already sent but not yet acknowledged must not be replayed after a
+                # drop; one not sent yet is held back by the send loop.
+                self._cancelled_calls.update(call_ids)
+                self.policy.buffer.withdraw_calls(call_ids)
             case ev.GoAwayNotice(time_left):
                 self._goaway = GoAwayPlan(time_left, self._clock)
+                self._goaway_arrived.set()
 
     async def _goaway_watch(self) -> None:
-        """Leave at the next safe point after a GoAway, or at the forced point: a timer of its own."""
+        """Leave at the first safe point after a goAway, or at its forced point whatever is going on.
+
+        A task of its own: the receive loop may be busy with a long reply, so it cannot be what
+        notices the deadline. It sleeps until a goAway arrives. Then it sleeps until the forced
+        point (``seconds_until_forced()``), waking every ``SAFE_POINT_POLL_S`` meanwhile to ask
+        whether the conversation is at a safe point, which is state and raises no event. Without a
+        resumption handle there is nothing to resume with: it waits for one (or for the close).
+        """
+        await self._goaway_arrived.wait()
         while True:
             plan = self._goaway
-            if plan is not None and self.policy.handles.handle is not None and plan.should_reconnect_now(
-                self._at_safe_point()
-            ):
+            assert plan is not None
+            if self.policy.handles.handle is not None and plan.should_reconnect_now(self._at_safe_point()):
                 raise _PlannedReconnect
-            await asyncio.sleep(0.05)
+            until_forced = plan.seconds_until_forced()
+            await asyncio.sleep(until_forced if 0 < until_forced < SAFE_POINT_POLL_S else SAFE_POINT_POLL_S)
 
 
 def _what(code: int | None, reason: str) -> str:
@@ -261,7 +375,29 @@ def _what(code: int | None, reason: str) -> str:
     return f"{code} {reason}" if code is not None else reason
 
 
-def _leaf(error: BaseException) -> BaseException:
-    while isinstance(error, BaseExceptionGroup):
-        error = error.exceptions[0]
-    return error
+def _leaves(error: BaseException) -> list[BaseException]:
+    """The exceptions inside (nested) exception groups, in order; the error itself if not a group."""
+    if not isinstance(error, BaseExceptionGroup):
+        return [error]
+    return [leaf for inner in error.exceptions for leaf in _leaves(inner)]
+
+
+async def _send(session: genai.live.AsyncSession, message: ev.Outgoing) -> None:
+    """``send_one``, with a failure that is the network's or the service's marked so."""
+    try:
+        await send_one(session, message)
+    except Exception as error:
+        if service_failure(error):
+            raise ServiceFailure(error) from error
+        raise
+
+
+async def _next_frame(frames: AsyncIterator[types.LiveServerMessage]) -> types.LiveServerMessage | None:
+    """The next server frame of a turn, None at its end. The SDK only reads the service's frames
+    here, so whatever it raises (a close, a frame that is not JSON or not a message) is the service's."""
+    try:
+        return await anext(frames)
+    except StopAsyncIteration:
+        return None
+    except Exception as error:
+        raise ServiceFailure(error) from error

@@ -2,8 +2,10 @@
 
 The plan reconnects at the first safe point (between turns, no blocking tool call pending)
 and, if none comes, forcibly ``margin_s`` before the deadline so the resume happens on our
-terms rather than on the service's 1011. ``seconds_until_forced`` lets the caller arm a timer
-of its own: the receive loop may be blocked, so it cannot be the one to notice the deadline.
+terms rather than on the service's 1011. The connection's goAway watch, a task of its own (the
+receive loop may be busy, so it cannot be the one to notice the deadline), sleeps until the
+forced point with ``seconds_until_forced`` and asks for a safe point every 50 ms meanwhile
+(see ``LiveConnection._goaway_watch`` and docs/resilience.md).
 """
 
 from __future__ import annotations

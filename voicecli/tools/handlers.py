@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import hashlib
 import importlib.util
 import inspect
 import json
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import ModuleType
@@ -49,8 +52,77 @@ def _load_module(file: Path) -> ModuleType:
     return module
 
 
+async def run_in_daemon_thread(function: Callable[[dict[str, Any]], Any], args: dict[str, Any]) -> Any:
+    """Run a synchronous handler in a daemon thread of its own and await its result.
+
+    Cancelling the await (a timeout, Ctrl-C) abandons the call at once: Python cannot stop a
+    thread, so it runs on unobserved until it returns, and nothing ever waits for it, neither
+    the event loop when it closes nor the interpreter when it exits. (``asyncio.to_thread``
+    would not do: its pool's workers are joined at both points, so one handler that never
+    returns kept ``talk`` alive for ever.)
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+    context = contextvars.copy_context()
+
+    def settle(ok: bool, value: Any) -> None:
+        if future.done():  # abandoned: nobody is waiting for this result any more
+            return
+        if ok:
+            future.set_result(value)
+        else:
+            future.set_exception(value)
+
+    def work() -> None:
+        try:
+            outcome: tuple[bool, Any] = (True, context.run(function, args))
+        except BaseException as error:  # handed to the awaiting task, which judges it
+            outcome = (False, error)
+        with contextlib.suppress(RuntimeError):  # the event loop is closed: abandoned long ago
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    name = getattr(function, "__name__", "handler")
+    threading.Thread(target=work, name=f"voicecli tool {name}", daemon=True).start()
+    return await future
+
+
+_handler_loop: asyncio.AbstractEventLoop | None = None
+_handler_loop_lock = threading.Lock()
+
+
+def handler_loop() -> asyncio.AbstractEventLoop:
+    """The event loop ``async`` handlers run on: one for the process, in a daemon thread."""
+    global _handler_loop
+    with _handler_loop_lock:
+        if _handler_loop is None:
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="voicecli async tools", daemon=True).start()
+            _handler_loop = loop
+        return _handler_loop
+
+
+async def run_on_handler_loop(function: Callable[[dict[str, Any]], Awaitable[Any]], args: dict[str, Any]) -> Any:
+    """Run an ``async`` handler on the handlers' own event loop and await its result.
+
+    A handler that blocks (``time.sleep``, a synchronous HTTP call inside ``async def``) then
+    stalls only that loop, never the conversation's: audio, the connection and Ctrl-C go on.
+    Cancelling the await cancels the handler's task there, and does not wait for it to end.
+    """
+    running = asyncio.run_coroutine_threadsafe(_call_async(function, args), handler_loop())
+    return await asyncio.wrap_future(running)
+
+
+async def _call_async(function: Callable[[dict[str, Any]], Awaitable[Any]], args: dict[str, Any]) -> Any:
+    return await function(args)
+
+
 def python_handler(folder: Path, binding: str) -> Handler:
-    """Import ``module:function`` from the persona folder; sync functions run in a worker thread."""
+    """Import ``module:function`` from the persona folder, run where a hung call can be abandoned.
+
+    Plain functions get a daemon thread per call; ``async`` ones run on the handlers' own event
+    loop (see ``run_on_handler_loop``). Either way the conversation's loop never runs handler
+    code, and a call that never returns cannot keep the process alive.
+    """
     module_name, _, function_name = binding.partition(":")
     file = python_module_file(folder, module_name)
     if file is None:
@@ -60,12 +132,16 @@ def python_handler(folder: Path, binding: str) -> Handler:
     if not callable(function):
         raise LookupError(f"{file.name} has no function {function_name!r}")
     if inspect.iscoroutinefunction(function):
-        return function  # type: ignore[no-any-return]
 
-    async def run_in_thread(args: dict[str, Any]) -> Any:
-        return await asyncio.to_thread(function, args)
+        async def run_async(args: dict[str, Any]) -> Any:
+            return await run_on_handler_loop(function, args)
 
-    return run_in_thread
+        return run_async
+
+    async def run_sync(args: dict[str, Any]) -> Any:
+        return await run_in_daemon_thread(function, args)
+
+    return run_sync
 
 
 def command_handler(folder: Path, argv: list[str]) -> Handler:

@@ -8,6 +8,9 @@ Response envelope (what goes back to the model as ``FunctionResponse.response``)
 Failure kinds: ``unknown_tool``, ``bad_arguments``, ``timeout``, ``exception``, ``command_failed``,
 ``bad_output``, and ``tool_error`` when a handler itself returns ``{"error": {...}}`` (its own fields,
 such as ``code``, are kept).
+
+A call that times out or is cancelled is abandoned at once: a Python handler runs where nothing
+waits for it (see ``voicecli.tools.handlers``), a command is killed.
 """
 
 from __future__ import annotations
