@@ -84,7 +84,8 @@ def _serve(ca_dir: Path, ports: multiprocessing.Queue, core: int | None) -> None
     async def serve() -> None:
         line = "A short line for the benchmark."
         scenario = parse_scenario({"steps": [], "fallback": {"say": line}}, "bench")
-        async with Emulator(ca_dir=ca_dir, scenario=scenario, speed=1.0, keep_records=False) as emu:
+        async with Emulator(ca_dir=ca_dir, scenario=scenario, speed=1.0, keep_records=False,
+                            recognition=False) as emu:  # the serving path alone, not recognition
             ports.put(emu.port)
             await asyncio.Event().wait()
 

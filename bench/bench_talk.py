@@ -31,11 +31,11 @@ from tests.e2e.resilience_harness import NullSink  # noqa: E402
 from voicecli import events as ev  # noqa: E402
 from voicecli.agent import Conversation, ScriptTurn, split_frames  # noqa: E402
 from voicecli.emulator import Emulator  # noqa: E402
-from voicecli.emulator.voice import synthesize  # noqa: E402
 from voicecli.live.backends import Credentials, make_client  # noqa: E402
 from voicecli.live.config import TalkSettings, build_live_config  # noqa: E402
 from voicecli.live.connection import LiveConnection  # noqa: E402
 from voicecli.persona import load_persona  # noqa: E402
+from voicecli.speech.tts import synthesize  # noqa: E402
 from voicecli.tools import ToolRuntime  # noqa: E402
 
 REPLY = "Okay."
@@ -50,7 +50,9 @@ async def reply_latency(turns: int, work: Path) -> list[float]:
     persona = load_persona(REPO / "personas" / "laura.yaml")
     from voicecli.audio import LocalVad
 
-    async with Emulator(ca_dir=work / "ca", scenario=scenario, speed=0, synthesize=lambda _t: cached) as emu:
+    # The client's own latency: a scripted emulator that neither recognises speech nor synthesises it.
+    async with Emulator(ca_dir=work / "ca", scenario=scenario, speed=0, synthesize=lambda _t: cached,
+                        recognition=False) as emu:
         client = make_client(Credentials("developer", api_key="k", base_url=emu.base_url, ca_file=emu.ca_file,
                                          offline=True))
         conversation = Conversation(persona=persona, tools=ToolRuntime(persona), sink=NullSink(),
@@ -81,7 +83,7 @@ def cpu_share(minutes: float, work: Path) -> tuple[float, float] | None:
     line_wav = work / "line.wav"
     subprocess.run(["espeak-ng", "-w", str(line_wav), USER_LINE], check=True)
     env = {**os.environ, "VOICECLI_HOME": str(work / "home")}
-    with emulator_process("--speed", "1", env=env) as exports:
+    with emulator_process("--speed", "1", "--no-recognition", env=env) as exports:
         started = time.monotonic()
         client = subprocess.Popen(
             [sys.executable, "-m", "voicecli", "talk", "--persona", "laura", "--quiet", "--timeout",

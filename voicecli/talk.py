@@ -53,7 +53,9 @@ class TalkRequest:
     emulator_speed: float = 1.0
     emulator_options: dict[str, Any] = field(default_factory=dict)
     turns: list[ScriptTurn] = field(default_factory=list)  # ready-made turns after inputs and says (voicecli test)
-    scenario: Path | Literal["none"] | None = None  # offline: None = the persona's own, "none" = no scenario
+    # Offline: a scenario file scripts the agent; None (or "none") lets the emulator's generic brain answer.
+    scenario: Path | Literal["none"] | None = None
+    recognition: bool = True  # offline: the emulator recognises the user's audio (when voicecli[offline] is in)
 
     @property
     def scripted(self) -> bool:
@@ -67,7 +69,10 @@ class TalkResult:
 
 
 def scenario_for(persona: Persona) -> Path | None:
-    """The emulator scenario shipped beside a persona (``laura.yaml`` -> ``laura.scenario.yaml``)."""
+    """The emulator scenario shipped beside a persona (``laura.yaml`` -> ``laura.scenario.yaml``).
+
+    Never picked by itself: ``talk --offline`` uses a scenario only when asked (``--scenario``).
+    """
     candidate = persona.path.with_name(f"{persona.path.stem}.scenario.yaml")
     return candidate if candidate.exists() else None
 
@@ -78,7 +83,7 @@ async def build_script(request: TalkRequest) -> list[ScriptTurn]:
     for path in request.inputs:
         turns.append(ScriptTurn(label=path.name, frames=await _input_frames(path)))
     if request.says:
-        from voicecli.emulator.voice import synthesize
+        from voicecli.speech.tts import synthesize
 
         for line in request.says:
             turns.append(ScriptTurn(label=line, frames=split_frames(synthesize(line, rate=ev.FRAME_RATE))))
@@ -108,8 +113,11 @@ async def _input_frames(path: Path) -> list[bytes]:
 
 
 @contextlib.asynccontextmanager
-async def open_backend(request: TalkRequest) -> AsyncIterator[Credentials]:
-    """Credentials for the real service, or for an in-process emulator running the persona's scenario."""
+async def open_backend(request: TalkRequest, notes: list[str] | None = None) -> AsyncIterator[Credentials]:
+    """Credentials for the real service, or for an in-process emulator (a scenario, else its generic brain).
+
+    ``notes`` gets what the emulator says the user should know (speech recognition unavailable).
+    """
     from voicecli.live.backends import Credentials, credentials_from_env
 
     if not request.offline:
@@ -120,9 +128,9 @@ async def open_backend(request: TalkRequest) -> AsyncIterator[Credentials]:
     from voicecli.paths import data_dir, storage_errors
 
     try:
-        chosen = scenario_for(request.persona) if request.scenario is None else request.scenario
-        scenario = load_scenario(None if chosen == "none" else chosen)
-    except ScenarioError as error:  # the persona's own file: the user's input
+        # No scenario: the emulator's own agent (the generic brain) answers.
+        scenario = load_scenario(request.scenario) if isinstance(request.scenario, Path) else None
+    except ScenarioError as error:  # the user's file
         raise UsageError(str(error), hint="See docs/scenarios.md for the format.") from None
     ca_dir = data_dir() / "emulator-ca"
     with storage_errors(ca_dir, "the offline emulator's TLS certificates"):
@@ -131,8 +139,12 @@ async def open_backend(request: TalkRequest) -> AsyncIterator[Credentials]:
         scenario=scenario,
         ca_dir=ca_dir,
         speed=request.emulator_speed,
-        **request.emulator_options,
+        **{"recognition": request.recognition, **request.emulator_options},
     ) as emulator:
+        if notes is not None and request.recognition and not emulator.recognition.available:
+            notes.append(f"emulator: {emulator.recognition.line}")  # the extra is missing: say so
+        if request.inputs or request.says or not request.scripted:
+            emulator.warm_up_recognition()  # the user will speak: load the model before the first turn ends
         vertex = request.settings.backend == "vertex"
         yield Credentials(
             "vertex" if vertex else "developer",
@@ -167,6 +179,11 @@ def run_talk(request: TalkRequest, view: ViewLike) -> TalkResult:
         view.handle({"type": "error", "message": error.message, "exit_code": error.exit_code})
         view.stop()
         raise
+    except Exception as error:  # a failure of our own code: the CLI reports it (exit 1), the view closes
+        view.handle({"type": "error", "message": f"unexpected error: {type(error).__name__}: {error}",
+                     "exit_code": 1})
+        view.stop()
+        raise
     view.stop()
     summary = stats_holder[0].stats.summary() if stats_holder else {}
     if stats_holder and stats_holder[0].session_id:
@@ -183,7 +200,8 @@ async def _talk(request: TalkRequest, view: ViewLike, holder: list[Conversation]
 
     persona, settings = request.persona, request.settings
     script = await build_script(request) if request.scripted else []
-    async with open_backend(request) as creds:
+    emulator_notes: list[str] = []
+    async with open_backend(request, emulator_notes) as creds:
         settings = replace(settings, backend=creds.backend)
         model = model_for(persona, settings)
         client = make_client(creds)
@@ -196,7 +214,7 @@ async def _talk(request: TalkRequest, view: ViewLike, holder: list[Conversation]
                                                      "vad": vad_mode(persona, settings)})
                 view.handle({"type": "session", "id": session_id, "persona": persona.name,
                              "backend": creds.describe(), "model": model})
-                for text in setup_notices(persona, settings):
+                for text in [*emulator_notes, *setup_notices(persona, settings)]:
                     log.add_event(session_id, "notice", {"level": "warning", "text": text})
                     view.handle(ev.Notice(text, "warning"))
                 conversation = Conversation(persona=persona, tools=tools, sink=sink, notify=view.handle,

@@ -14,6 +14,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 LAURA_DEMO = REPO / "personas" / "laura.demo.txt"
+LAURA_SCENARIO = REPO / "personas" / "laura.scenario.yaml"
 
 
 @dataclass

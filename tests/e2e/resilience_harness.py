@@ -18,7 +18,6 @@ from typing import Any
 from voicecli import events as ev
 from voicecli.agent import Conversation, ScriptTurn, split_frames
 from voicecli.emulator import Emulator, Faults
-from voicecli.emulator.voice import synthesize
 from voicecli.live.backends import Credentials, make_client
 from voicecli.live.backoff import Backoff
 from voicecli.live.config import TalkSettings, build_live_config, model_for
@@ -26,6 +25,7 @@ from voicecli.live.connection import LiveConnection
 from voicecli.outgoing import OutgoingQueue
 from voicecli.persona.instructions import greeting_prompt
 from voicecli.persona.loader import load_persona
+from voicecli.speech.tts import synthesize
 from voicecli.tools import ToolRuntime
 
 REPO = Path(__file__).resolve().parents[2]
@@ -139,7 +139,8 @@ async def converse(
     persona = load_persona("laura")
     settings = TalkSettings(backend="vertex" if backend == "vertex" else "developer")
     model = model_for(persona, settings)
-    options = {"speed": 0, **(emulator_options or {})}
+    # Laura's scenario drives these runs whatever is said: no recognition needed (it costs CPU).
+    options = {"speed": 0, "recognition": False, **(emulator_options or {})}
     async with Emulator(ca_dir=tmp_path / "ca", scenario=REPO / "personas" / "laura.scenario.yaml",
                         faults=faults, **options) as emu:
         creds = Credentials(settings.backend, api_key="emulator-key", base_url=emu.base_url,

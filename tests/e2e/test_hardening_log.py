@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import LAURA_DEMO, voicecli
+from tests.e2e.conftest import LAURA_DEMO, LAURA_SCENARIO, voicecli
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -88,7 +88,7 @@ async def stuck_index(args):
 """
 
 LEDGER = """
-  - user: "Get me the ledger."
+  - user: "Please fetch the books for this year."
     say: "Fetching the ledger for you now."
     tool_calls:
       - name: fetch_ledger
@@ -123,13 +123,14 @@ CLOSED = """
 """
 
 
-def sam(folder: Path, *steps: str) -> Path:
-    """Sam's persona, tools and a scenario of the given steps (after a one-word greeting)."""
+def sam(folder: Path, *steps: str) -> tuple[str, ...]:
+    """``--persona`` and ``--scenario`` for Sam: his persona and tools, and a scenario of the given steps
+    (after a one-word greeting). His user turns are spoken and recognised."""
     (folder / "sam.yaml").write_text(SAM)
     (folder / "sam_tools.py").write_text(SAM_TOOLS)
     (folder / "sam.scenario.yaml").write_text(
         'name: sam\nsteps:\n  - opening: true\n    say: "Hello."\n' + "".join(steps))
-    return folder / "sam.yaml"
+    return "--persona", str(folder / "sam.yaml"), "--scenario", str(folder / "sam.scenario.yaml")
 
 
 def started(*args: str) -> subprocess.Popen[str]:
@@ -190,8 +191,8 @@ def figure(text: str) -> int:
 
 
 def test_tokens_agree_in_the_json_events_the_summary_and_the_log() -> None:
-    run = voicecli("talk", "--offline", "--persona", "laura", "--speed", "0", "--fast", "--say-file",
-                   str(LAURA_DEMO), "--json", "--timeout", "90")
+    run = voicecli("talk", "--offline", "--persona", "laura", "--scenario", str(LAURA_SCENARIO), "--no-recognition",
+                   "--speed", "0", "--fast", "--say-file", str(LAURA_DEMO), "--json", "--timeout", "90")
     assert run.code == 0, run.stderr
     (summary,) = run.of_type("summary")
     tokens = summary["tokens"]
@@ -218,7 +219,8 @@ def test_tokens_agree_in_the_json_events_the_summary_and_the_log() -> None:
 
 
 def test_the_status_line_shows_the_same_tokens_as_the_summary_and_the_log() -> None:
-    code, screen, err = run_at_a_terminal("talk", "--offline", "--persona", "laura", "--speed", "0", "--fast",
+    code, screen, err = run_at_a_terminal("talk", "--offline", "--persona", "laura", "--scenario",
+                                          str(LAURA_SCENARIO), "--no-recognition", "--speed", "0", "--fast",
                                           "--say-file", str(LAURA_DEMO), "--timeout", "90")
     assert code == 0, err
     status_lines = [line for line in screen.splitlines() if "trigger" in line]
@@ -232,11 +234,12 @@ def test_the_status_line_shows_the_same_tokens_as_the_summary_and_the_log() -> N
 
 
 def test_logs_show_puts_each_user_line_before_the_tool_call_it_caused() -> None:
-    run = voicecli("talk", "--offline", "--persona", "laura", "--speed", "0", "--fast", "--say-file",
-                   str(LAURA_DEMO), "--json", "--timeout", "90")
+    run = voicecli("talk", "--offline", "--persona", "laura", "--scenario", str(LAURA_SCENARIO), "--speed", "0",
+                   "--fast", "--say-file", str(LAURA_DEMO), "--json", "--timeout", "90")
     assert run.code == 0, run.stderr
     lines = [line for line in voicecli("logs", "show", "latest").stdout.splitlines() if line.startswith("[")]
-    said = next(i for i, line in enumerate(lines) if "you:   My name is Ana Lopez" in line)
+    # The user's lines as the emulator recognised them ("Ana" may come out as "Anna").
+    said = next(i for i, line in enumerate(lines) if "you:   My name is" in line and "Lopez" in line)
     called = next(i for i, line in enumerate(lines) if "tool create_client_profile" in line)
     assert said < called
     booked = next(i for i, line in enumerate(lines) if "tool schedule_appointment" in line)
@@ -250,8 +253,8 @@ def test_logs_show_puts_each_user_line_before_the_tool_call_it_caused() -> None:
 
 
 def test_sigterm_ends_talk_as_ctrl_c_does_and_the_turn_in_progress_is_logged(tmp_path: Path) -> None:
-    process = started("talk", "--offline", "--persona", str(sam(tmp_path, LEDGER)), "--speed", "0", "--fast",
-                      "--say", "Get me the ledger.", "--json")
+    process = started("talk", "--offline", *sam(tmp_path, LEDGER), "--speed", "0", "--fast",
+                      "--say", "Please fetch the books for this year.", "--json")
     seen = events_until(process, lambda event: event["type"] == "tool_call")
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=60)
@@ -263,8 +266,9 @@ def test_sigterm_ends_talk_as_ctrl_c_does_and_the_turn_in_progress_is_logged(tmp
     record = logged()
     assert record["session"]["outcome"] == "interrupted"
     lines = [(entry["role"], entry["text"]) for entry in of_type(record, "transcript")]
-    assert lines == [("agent", "Hello."), ("user", "Get me the ledger."),
-                     ("agent", "Fetching the ledger for you now.")]
+    assert [role for role, _ in lines] == ["agent", "user", "agent"]
+    assert (lines[0][1], lines[2][1]) == ("Hello.", "Fetching the ledger for you now.")
+    assert "books for this year" in lines[1][1]  # as recognised ("the" may come out as "my")
     (call,) = of_type(record, "tool_call")
     assert (call["call_id"], call["name"], call["status"]) == (seen[-1]["id"], "fetch_ledger", "cancelled")
     assert [entry["detail"] for entry in of_type(record, "event") if entry["kind"] == "signal"] == [
@@ -275,7 +279,7 @@ def test_sigterm_ends_talk_as_ctrl_c_does_and_the_turn_in_progress_is_logged(tmp
 
 def test_ctrl_c_mid_reply_keeps_the_partial_reply_and_what_was_heard(tmp_path: Path) -> None:
     reply = tmp_path / "reply.wav"
-    process = started("talk", "--offline", "--persona", str(sam(tmp_path, STORY)), "--fast",
+    process = started("talk", "--offline", *sam(tmp_path, STORY), "--fast",
                       "--say", "Tell me a long story.", "--output", str(reply), "--json")
     events_until(process, lambda event: event["type"] == "transcript" and event["role"] == "agent"
                  and event["text"].startswith("Once"))
@@ -296,7 +300,7 @@ def test_ctrl_c_mid_reply_keeps_the_partial_reply_and_what_was_heard(tmp_path: P
 
 
 def test_a_tool_timeout_is_logged_as_one_after_the_line_that_asked_for_it(tmp_path: Path) -> None:
-    run = voicecli("talk", "--offline", "--persona", str(sam(tmp_path, LOOKUP)), "--speed", "0", "--fast",
+    run = voicecli("talk", "--offline", *sam(tmp_path, LOOKUP), "--speed", "0", "--fast",
                    "--say", "Look up the moon.", "--json", "--timeout", "60")
     assert run.code == 7, run.stderr  # a tool failed during a scripted run
     record = logged()
@@ -312,7 +316,7 @@ def test_a_tool_timeout_is_logged_as_one_after_the_line_that_asked_for_it(tmp_pa
 
 
 def test_a_dropped_connection_that_ends_the_run_leaves_the_turn_in_the_log(tmp_path: Path) -> None:
-    run = voicecli("talk", "--offline", "--persona", str(sam(tmp_path, CLOSED)), "--speed", "0", "--fast",
+    run = voicecli("talk", "--offline", *sam(tmp_path, CLOSED), "--speed", "0", "--fast",
                    "--say", "Fetch the ledger, then hang up.", "--json", "--timeout", "60")
     (error,) = run.of_type("error")
     assert run.code == error["exit_code"] != 0, run.stderr
@@ -320,7 +324,8 @@ def test_a_dropped_connection_that_ends_the_run_leaves_the_turn_in_the_log(tmp_p
 
     record = logged()
     assert record["session"]["outcome"] not in {None, "completed", "interrupted"}
-    assert [entry["text"] for entry in of_type(record, "transcript")] == [
-        "Hello.", "Fetch the ledger, then hang up.", "Fetching the ledger."]
+    hello, heard, fetching = (entry["text"] for entry in of_type(record, "transcript"))
+    assert (hello, fetching) == ("Hello.", "Fetching the ledger.")
+    assert "ledger" in heard and "hang up" in heard  # as recognised ("then" may come out as "and")
     (logged_call,) = of_type(record, "tool_call")
     assert (logged_call["call_id"], logged_call["status"]) == (call["id"], "cancelled")

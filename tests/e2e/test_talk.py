@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import LAURA_DEMO, voicecli
+from tests.e2e.conftest import LAURA_DEMO, LAURA_SCENARIO, voicecli
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -31,9 +31,9 @@ def data_home() -> Path:
 @pytest.mark.parametrize("backend", ["developer", "vertex"])
 def test_laura_whole_workflow_offline(backend: str, vad: str, tmp_path: Path) -> None:
     reply = tmp_path / "reply.wav"
-    run = voicecli("talk", "--offline", "--persona", "laura", "--backend", backend, "--vad", vad,
-                   "--speed", "0", "--fast", "--say-file", str(LAURA_DEMO), "--output", str(reply),
-                   "--json", "--timeout", "90")
+    run = voicecli("talk", "--offline", "--persona", "laura", "--scenario", str(LAURA_SCENARIO), "--backend",
+                   backend, "--vad", vad, "--speed", "0", "--fast", "--say-file", str(LAURA_DEMO), "--output",
+                   str(reply), "--json", "--timeout", "90")
     assert run.code == 0, run.stderr
 
     assert [call["name"] for call in run.of_type("tool_call")] == LAURA_TOOLS
@@ -44,7 +44,8 @@ def test_laura_whole_workflow_offline(backend: str, vad: str, tmp_path: Path) ->
     turns = run.of_type("turn_complete")
     assert len(turns) == 6  # the greeting and one reply per user line
     heard = [t["text"] for t in run.of_type("transcript") if t["role"] == "user"]
-    assert any("Ana Lopez" in text for text in heard)
+    # What the emulator recognised from her speech (it may spell her Anna), never the scenario's user: line.
+    assert any("Lopez" in text for text in heard)
     if vad == "local":
         assert run.of_type("activity"), "local detection brackets each utterance"
 
@@ -69,7 +70,7 @@ def test_laura_whole_workflow_offline(backend: str, vad: str, tmp_path: Path) ->
 
 def test_a_wav_turn_at_any_rate_and_channel_count(tmp_path: Path) -> None:
     """--input takes a WAV at 44.1 kHz stereo as one user turn, mixed with --say turns after it."""
-    from voicecli.emulator.voice import synthesize
+    from voicecli.speech.tts import synthesize
 
     mono = array("h", synthesize(LAURA_DEMO.read_text().splitlines()[0], rate=44_100))
     stereo = array("h", (sample for value in mono for sample in (value, value // 2)))
@@ -79,8 +80,9 @@ def test_a_wav_turn_at_any_rate_and_channel_count(tmp_path: Path) -> None:
         wav.setsampwidth(2)
         wav.setframerate(44_100)
         wav.writeframes(stereo.tobytes())
-    run = voicecli("talk", "--offline", "--persona", "laura", "--speed", "0", "--fast", "--input", str(turn),
-                   "--say", "I've been stressed at work.", "--json", "--timeout", "60")
+    run = voicecli("talk", "--offline", "--persona", "laura", "--scenario", str(LAURA_SCENARIO), "--no-recognition",
+                   "--speed", "0", "--fast", "--input", str(turn), "--say", "I've been stressed at work.", "--json",
+                   "--timeout", "60")
     assert run.code == 0, run.stderr
     assert [call["name"] for call in run.of_type("tool_call")] == ["create_client_profile"]
     assert len(run.of_type("turn_complete")) == 3
@@ -114,7 +116,7 @@ def test_dry_run_prints_the_config_without_a_key() -> None:
 
 def test_ctrl_c_ends_cleanly_with_a_summary(tmp_path: Path) -> None:
     process = subprocess.Popen(
-        [sys.executable, "-m", "voicecli", "talk", "--offline", "--persona", "laura",
+        [sys.executable, "-m", "voicecli", "talk", "--offline", "--persona", "laura", "--no-recognition",
          "--say-file", str(LAURA_DEMO), "--json"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ),
     )

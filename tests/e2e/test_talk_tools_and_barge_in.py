@@ -14,12 +14,12 @@ from voicecli import events as ev
 from voicecli.agent import Conversation, split_frames
 from voicecli.audio import WavSink
 from voicecli.emulator import Emulator
-from voicecli.emulator.voice import synthesize
 from voicecli.errors import AuthError
 from voicecli.live.backends import Credentials, make_client
 from voicecli.live.config import TalkSettings, build_live_config
 from voicecli.live.connection import LiveConnection
 from voicecli.persona import load_persona
+from voicecli.speech.tts import synthesize
 from voicecli.tools import ToolRuntime
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -28,7 +28,8 @@ MODEL = "gemini-3.8-live"
 
 def test_tool_exception_and_timeout_are_reported_to_the_model(tmp_path: Path) -> None:
     runs = tmp_path / "runs.txt"
-    run = voicecli("talk", "--offline", "--persona", str(FIXTURES / "tess.yaml"), "--speed", "0", "--fast",
+    run = voicecli("talk", "--offline", "--persona", str(FIXTURES / "tess.yaml"), "--scenario",
+                   str(FIXTURES / "tess.scenario.yaml"), "--no-recognition", "--speed", "0", "--fast",
                    "--say", "Please check the systems.", "--say", "Get me the archive.", "--json",
                    "--timeout", "60", env={"TESS_RUNS": str(runs)})
     assert run.code == 7, run.stderr  # a tool failed: the run says so
@@ -101,7 +102,7 @@ async def test_barge_in_flushes_playback_and_cancels_the_pending_call(tmp_path: 
         await asyncio.sleep(0.3)  # anything still due would arrive now
 
     async with sink, Emulator(ca_dir=tmp_path / "ca", scenario=FIXTURES / "barge.scenario.yaml",
-                              speed=1.0) as emulator:
+                              speed=1.0, recognition=False) as emulator:
         conversation = await _converse(emulator, FIXTURES / "tess.yaml", events, sink, drive)
         record = list(emulator.record)
 
@@ -142,7 +143,7 @@ async def test_a_refused_key_is_an_auth_error_and_not_retried(tmp_path: Path) ->
 def test_the_api_key_never_reaches_output_logs_or_database(tmp_path: Path) -> None:
     """A real (not --offline) run whose key the service checks: the key appears nowhere after."""
     key = "AIza" + "Sy" + "K3y0nlyF0rTh1sTest_abcdefghijklmnop"
-    with emulator_process("--speed", "0", "--api-key", key) as exports:
+    with emulator_process("--speed", "0", "--api-key", key, "--no-recognition") as exports:
         env = {**exports, "GEMINI_API_KEY": key}
         run = voicecli("--debug", "talk", "--persona", "laura", "--fast", "--say", "Hi", "--json",
                        "--timeout", "60", env=env)

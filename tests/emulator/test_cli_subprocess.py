@@ -42,7 +42,9 @@ def test_sdk_program_completes_a_turn_from_printed_env(tmp_path: Path) -> None:
     try:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GOOGLE_", "GEMINI_"))}
         assert server.stdout is not None
+        said: list[str] = []
         for line in server.stdout:
+            said.append(line)
             if line.startswith("export "):
                 name, _, value = line.removeprefix("export ").strip().partition("=")
                 env[name] = shlex.split(value)[0]
@@ -52,7 +54,10 @@ def test_sdk_program_completes_a_turn_from_printed_env(tmp_path: Path) -> None:
         done = subprocess.run([sys.executable, "-c", PROGRAM], env=env, capture_output=True, text=True,
                               timeout=60, check=False)
         assert done.returncode == 0, done.stderr
-        assert "AGENT: Hello! I'm a local stand-in" in done.stdout
+        # No scenario: the generic brain answers (here with no instruction, so no name to give).
+        assert "AGENT: Hi! How can I help you today?" in done.stdout
+        assert any(line.startswith("# brain: generic") for line in said)
+        assert any(line.startswith("# speech recognition") for line in said)  # on, or why not
     finally:
         server.send_signal(signal.SIGINT)
         try:
@@ -120,7 +125,8 @@ def _clean_env(home: Path) -> dict[str, str]:
                 ids=["defaults", "host-and-keys"])
 def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     home = tmp_path_factory.mktemp("emulator-home")
-    server = subprocess.Popen([str(VOICECLI), "emulator", "--speed", "0", *request.param], env=_clean_env(home),
+    server = subprocess.Popen([str(VOICECLI), "emulator", "--speed", "0", "--no-recognition", *request.param],
+                              env=_clean_env(home),
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
@@ -185,7 +191,7 @@ def test_printed_lines_pasted_in_a_shell_serve_every_sdk_setup(served: Served, s
     done = subprocess.run(["bash", "-c", "\n".join(script)], env=env, capture_output=True, text=True,
                           timeout=60, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "AGENT: Hello! I'm a local stand-in" in done.stdout
+    assert "AGENT: Hi! How can I help you today?" in done.stdout
 
 
 def test_printed_lines_name_the_first_key_given_and_a_host_the_certificate_names(served: Served) -> None:

@@ -79,9 +79,21 @@ def test_first_frame_must_be_setup() -> None:
 
 
 def test_usage_names_follow_the_backend() -> None:
-    assert "responseTokenCount" in p.usage_metadata(prompt=1, response=2, vertex=False)
-    vertex = p.usage_metadata(prompt=1, response=2, vertex=True)
+    assert "responseTokenCount" in p.usage_metadata(prompt={"TEXT": 1}, response={"AUDIO": 2}, vertex=False)
+    vertex = p.usage_metadata(prompt={"TEXT": 1}, response={"AUDIO": 2}, vertex=True)
     assert vertex["candidatesTokenCount"] == 2 and "responseTokenCount" not in vertex
+    assert vertex["candidatesTokensDetails"] == [{"modality": "AUDIO", "tokenCount": 2}]
+
+
+def test_usage_counts_each_modality_on_its_own_line() -> None:
+    usage = p.usage_metadata(prompt={"TEXT": 30, "AUDIO": 50, "IMAGE": 0}, response={"TEXT": 4, "AUDIO": 75},
+                             vertex=False)
+    assert usage["promptTokenCount"] == 80 and usage["responseTokenCount"] == 79
+    assert usage["totalTokenCount"] == 159
+    assert usage["promptTokensDetails"] == [{"modality": "AUDIO", "tokenCount": 50},
+                                            {"modality": "TEXT", "tokenCount": 30}]  # no empty IMAGE line
+    assert usage["responseTokensDetails"] == [{"modality": "AUDIO", "tokenCount": 75},
+                                              {"modality": "TEXT", "tokenCount": 4}]
 
 
 def test_durations_are_proto_strings() -> None:

@@ -11,6 +11,7 @@ import pytest
 import yaml
 from google.genai import errors, types
 
+from voicecli.emulator import Emulator
 from voicecli.emulator.scenario import (
     Scenario,
     ScenarioError,
@@ -103,9 +104,12 @@ def test_the_documented_example_loads() -> None:
     assert [branch.when is not None for branch in scenario.steps[2].then] == [True, True, False]
 
 
-def test_generic_scenario_is_the_default() -> None:
-    scenario = load_scenario(None)
-    assert scenario.name == "generic" and "{{ heard }}" in scenario.fallback.say
+def test_without_a_scenario_the_generic_brain_answers(tmp_path: Path) -> None:
+    generic, scripted = Emulator(ca_dir=tmp_path, recognition=False), Emulator(ca_dir=tmp_path, scenario=LAURA)
+    assert generic.scenario is None
+    assert generic.startup_lines()[0].startswith("brain: generic")
+    assert scripted.startup_lines()[0].startswith("brain: scenario laura")
+    assert load_scenario(LAURA).fallback.say.startswith("I heard {{ heard }}")
 
 
 def test_conditions_check_outcomes_and_fields() -> None:

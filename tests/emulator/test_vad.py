@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from voicecli.emulator.vad import ServerVad, SpeechEnded, SpeechStarted, VadEvent
-from voicecli.emulator.voice import synthesize
+from voicecli.speech.tts import synthesize
 
 RATE = 16_000
 LINES = (

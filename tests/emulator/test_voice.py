@@ -1,4 +1,5 @@
-"""The emulator's voice: real espeak-ng speech at the asked rate, and transcript-tagged chunks."""
+"""Speech out: real espeak-ng speech at the asked rate (voicecli.speech.tts), and the emulator's
+transcript-tagged chunks (voicecli.emulator.speaking)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from voicecli.emulator import voice
-from voicecli.emulator.voice import ESPEAK_RATE, VoiceUnavailable, speech_chunks, synthesize
+from voicecli.emulator.speaking import speech_chunks
+from voicecli.speech import tts as voice
+from voicecli.speech.tts import ESPEAK_RATE, VoiceUnavailable, synthesize
 
 SENTENCE = "Hello, I am Laura. How can I help you today?"
 

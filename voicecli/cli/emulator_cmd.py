@@ -33,7 +33,11 @@ def printed_lines(env: dict[str, str]) -> str:
 def emulator(  # noqa: PLR0917 (Typer maps each option to a parameter)
     host: Annotated[str, typer.Option(help="Address to listen on: 127.0.0.1, localhost or 0.0.0.0.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 0,
-    scenario: Annotated[Path | None, typer.Option(help="Scenario YAML (default: the generic one).")] = None,
+    scenario: Annotated[Path | None, typer.Option(
+        help="Scenario YAML that scripts the agent (default: the generic brain follows each session's "
+             "instruction and tools).")] = None,
+    no_recognition: Annotated[bool, typer.Option(
+        "--no-recognition", help="Do not recognise speech (audio turns are not understood).")] = False,
     speed: Annotated[float, typer.Option(help="Speech pacing: 1 real time, 0 fastest.")] = 1.0,
     record: Annotated[Path | None, typer.Option(help="Write every frame in and out as JSON lines.")] = None,
     lifetime: Annotated[float, typer.Option(help="Connection lifetime in seconds.")] = 600.0,
@@ -57,7 +61,7 @@ def emulator(  # noqa: PLR0917 (Typer maps each option to a parameter)
             hint="use 127.0.0.1, localhost, or 0.0.0.0 (all interfaces; the printed lines use 127.0.0.1)",
         )
     try:
-        loaded = load_scenario(scenario)
+        loaded = load_scenario(scenario) if scenario is not None else None
     except ScenarioError as error:
         raise UsageError(str(error), hint="See docs/scenarios.md for the format.") from None
     faults = Faults(drop_after_client_frames=drop_after, delay_ms=delay_ms, jitter_ms=jitter_ms)
@@ -67,7 +71,7 @@ def emulator(  # noqa: PLR0917 (Typer maps each option to a parameter)
         ca_dir=data_dir() / "emulator-ca", scenario=loaded, host=host, port=port, record_file=record,
         faults=faults, speed=speed, lifetime_s=lifetime, go_away_lead_s=go_away_lead,
         handle_ttl_s=handle_ttl, valid_keys=frozenset(api_key) if api_key else None,
-        keep_records=False,
+        keep_records=False, recognition=not no_recognition,
     )
 
     async def serve() -> None:
@@ -75,8 +79,11 @@ def emulator(  # noqa: PLR0917 (Typer maps each option to a parameter)
             await server.start()
         except OSError as error:
             raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
-        print(f"# voicecli emulator serving {server.base_url} (scenario: {loaded.name}); Ctrl-C stops it")
+        print(f"# voicecli emulator serving {server.base_url}; Ctrl-C stops it")
+        for line in server.startup_lines():
+            print(f"# {line}")
         print(printed_lines(server.env(api_key[0] if api_key else None)), flush=True)
+        server.warm_up_recognition()
         try:
             await server.serve_forever()
         finally:

@@ -75,6 +75,15 @@ def talk(  # noqa: PLR0917 - Typer maps each option to a parameter
     speed: Annotated[
         float, typer.Option("--speed", help="Offline only: emulator speech pace (1 = real time, 0 = instant).")
     ] = 1.0,
+    scenario: Annotated[
+        Path | None,
+        typer.Option("--scenario", help="Offline only: a scenario file scripts the agent (default: the generic "
+                     "brain follows the persona's instructions and tools)."),
+    ] = None,
+    no_recognition: Annotated[
+        bool, typer.Option("--no-recognition", help="Offline only: the emulator does not recognise speech "
+                           "(audio turns are not understood; faster).")
+    ] = False,
 ) -> None:
     """Talk to a persona. With --input/--say it runs a scripted conversation (no sound card needed)."""
     from voicecli.live.config import TalkSettings
@@ -94,6 +103,8 @@ def talk(  # noqa: PLR0917 - Typer maps each option to a parameter
         trigger_tokens=trigger_tokens,
         target_tokens=target_tokens,
     )
+    if (scenario is not None or no_recognition) and not offline:
+        raise UsageError("--scenario and --no-recognition drive the built-in emulator: add --offline")
     if dry_run:
         _print_dry_run(loaded, settings, json_events)
         return
@@ -120,6 +131,8 @@ def talk(  # noqa: PLR0917 - Typer maps each option to a parameter
         echo_guard=echo_guard,
         greeting=not no_greeting,
         emulator_speed=speed,
+        scenario=scenario,
+        recognition=not no_recognition,
     )
     view = _make_view(json_events, quiet, loaded, settings, offline)
     result = run_talk(request, view)

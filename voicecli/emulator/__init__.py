@@ -1,10 +1,21 @@
 """A local stand-in for the Gemini Live WebSocket service that the real google-genai SDK talks to.
 
-It imports nothing else of voicecli: an independent implementation of the protocol, so it checks
-our client honestly. Start it in-process::
+It imports nothing of voicecli's client, only the shared speech package (``voicecli.speech``:
+recognition and text to speech): an independent implementation of the protocol, so it checks our
+client honestly. Start it in-process::
 
-    async with Emulator(ca_dir=path, scenario=Path("personas/laura.scenario.yaml"), speed=0) as emu:
+    async with Emulator(ca_dir=path, speed=0) as emu:      # the generic brain; recognition if installed
         ...
+    async with Emulator(ca_dir=path, scenario=Path("personas/laura.scenario.yaml"), recognition=False) as emu:
+        ...                                                # a scripted agent; audio turns not recognised
+
+The modules, one job each: ``server`` (TLS WebSocket, routing, upgrade refusals), ``connection``
+(one socket: handshake, read loop, frames out, timers, faults), ``intake`` (each client frame parsed
+and validated once), ``handshake`` (credentials, new or resumed session), ``hearing`` (user audio:
+16 kHz, activity detection, a listener per turn), ``recognition`` (the per-turn recogniser and
+``inputTranscription``), ``engine`` (turn taking, calls, barge-in, usage), ``brains`` (the scenario and
+the generic brain behind one interface; ``brain/`` is the generic brain itself), ``speaking`` (speech
+out), ``protocol`` (the wire format), ``session``, ``scenario``, ``models``, ``faults``, ``vad``.
 
 Point the real SDK at it, with TLS verification on (the emulator's CA is trusted, nothing else
 is switched off)::

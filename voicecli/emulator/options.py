@@ -34,6 +34,11 @@ class EmulatorOptions:
     keep_records: bool = True
     synthesize: Callable[[str], bytes] | None = None  # text -> 24 kHz PCM16; default: voice.synthesize
     vad_factory: Callable[..., Any] | None = None  # ServerVad-like factory; default: vad.ServerVad
+    # Recognise user audio (when voicecli[offline] is installed). Off: audio turns are not understood,
+    # text turns are; tests that need no words turn it off, since recognition costs CPU.
+    recognition: bool = True
+    # (recognition or None, start-up line), as voicecli.speech.load_recognition gives them (its default).
+    recognition_loader: Callable[[], tuple[Any, str]] | None = None
 
 
 @dataclass(frozen=True)

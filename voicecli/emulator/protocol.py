@@ -205,6 +205,9 @@ class SessionConfig:
     input_transcription: bool = False
     output_transcription: bool = False
     tool_behaviour: dict[str, str] = field(default_factory=dict)  # name -> BLOCKING | NON_BLOCKING
+    # The function declarations as sent (snake_case keys outside the schemas), each with ``behavior``
+    # set to what this model does with it: what the generic brain and the recogniser's hints read.
+    declarations: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def compression(self) -> bool:
@@ -227,7 +230,7 @@ def _text_of(content: Any) -> str:
     if not isinstance(content, dict):
         return ""
     parts = content.get("parts") or []
-    return " ".join(p.get("text", "") for p in parts if isinstance(p, dict) and p.get("text"))
+    return "\n".join(p.get("text", "") for p in parts if isinstance(p, dict) and p.get("text"))
 
 
 def parse_setup(frame: dict[str, Any], *, vertex: bool, known_models: frozenset[str],
@@ -316,7 +319,8 @@ def parse_setup(frame: dict[str, Any], *, vertex: bool, known_models: frozenset[
 
     config.input_transcription = "input_audio_transcription" in setup
     config.output_transcription = "output_audio_transcription" in setup
-    config.tool_behaviour = _tool_behaviours(setup.get("tools"), spec)
+    config.declarations = _declarations(setup.get("tools"), spec)
+    config.tool_behaviour = {str(d["name"]): str(d["behavior"]) for d in config.declarations}
     return config
 
 
@@ -354,10 +358,10 @@ def check_capabilities(spec: ModelSpec, setup: dict[str, Any], generation: dict[
         raise ProtocolError(CLOSE_INVALID, f"{REASON_INVALID_ARGUMENT} Use thinking_budget with this model.")
 
 
-def _tool_behaviours(tools: Any, spec: ModelSpec) -> dict[str, str]:
-    behaviours: dict[str, str] = {}
+def _declarations(tools: Any, spec: ModelSpec) -> list[dict[str, Any]]:
+    declarations: list[dict[str, Any]] = []
     if not isinstance(tools, list):
-        return behaviours
+        return declarations
     for tool in tools:
         if not isinstance(tool, dict):
             raise ProtocolError(CLOSE_INVALID, f"{REASON_INVALID_ARGUMENT} setup.tools")
@@ -370,8 +374,9 @@ def _tool_behaviours(tools: Any, spec: ModelSpec) -> dict[str, str]:
                 behaviour = "NON_BLOCKING"  # every call is asynchronous on this model
             elif not spec.non_blocking:
                 behaviour = "BLOCKING"  # the model waits for every answer, whatever is declared
-            behaviours[name] = "NON_BLOCKING" if behaviour == "NON_BLOCKING" else "BLOCKING"
-    return behaviours
+            behaviour = "NON_BLOCKING" if behaviour == "NON_BLOCKING" else "BLOCKING"
+            declarations.append({**declaration, "behavior": behaviour})
+    return declarations
 
 
 # ---- server frames (camelCase) -------------------------------------------------------------
@@ -402,8 +407,11 @@ def output_transcription(text: str, finished: bool = False) -> dict[str, Any]:
     return {"serverContent": {"outputTranscription": body}}
 
 
-def input_transcription(text: str) -> dict[str, Any]:
-    return {"serverContent": {"inputTranscription": {"text": text, "finished": True}}}
+def input_transcription(text: str, finished: bool = True) -> dict[str, Any]:
+    body: dict[str, Any] = {"text": text}
+    if finished:
+        body["finished"] = True
+    return {"serverContent": {"inputTranscription": body}}
 
 
 def server_flag(name: str) -> dict[str, Any]:
@@ -443,13 +451,21 @@ def resumption_update(handle: str, resumable: bool, last_index: int | None) -> d
     return {"sessionResumptionUpdate": body}
 
 
-def usage_metadata(*, prompt: int, response: int, vertex: bool) -> dict[str, Any]:
-    """Developer names (response*) or the Vertex names the SDK's Vertex converter reads (candidates*)."""
+def usage_metadata(*, prompt: dict[str, int], response: dict[str, int], vertex: bool) -> dict[str, Any]:
+    """Token counts per modality (TEXT, AUDIO, IMAGE), as the service reports them.
+
+    Developer names (response*) or the Vertex names the SDK's Vertex converter reads (candidates*).
+    A modality with no tokens is left out of the details, as the service does.
+    """
     prefix = "candidates" if vertex else "response"
-    return {
-        "promptTokenCount": prompt,
-        f"{prefix}TokenCount": response,
-        "totalTokenCount": prompt + response,
-        "promptTokensDetails": [{"modality": "AUDIO", "tokenCount": prompt}],
-        f"{prefix}TokensDetails": [{"modality": "AUDIO", "tokenCount": response}],
+    prompt_total, response_total = sum(prompt.values()), sum(response.values())
+    usage: dict[str, Any] = {
+        "promptTokenCount": prompt_total,
+        f"{prefix}TokenCount": response_total,
+        "totalTokenCount": prompt_total + response_total,
     }
+    for key, counts in (("promptTokensDetails", prompt), (f"{prefix}TokensDetails", response)):
+        details = [{"modality": modality, "tokenCount": count} for modality, count in sorted(counts.items()) if count]
+        if details:
+            usage[key] = details
+    return usage

@@ -1,8 +1,10 @@
 """Scenarios: the scripted agent side of a conversation, loaded from YAML.
 
-A scenario is a list of steps. The first step may be marked ``opening: true``: it answers the
-opening greeting request (a text turn at session start). Every other step answers the next user
-turn. When the steps run out, ``fallback`` answers (see ``docs/scenarios.md``).
+A scenario is a list of steps, answered in order whatever the user says (the words recognised or
+typed are ``{{ heard }}``); without a scenario the emulator's generic brain answers instead. The
+first step may be marked ``opening: true``: it answers the opening greeting request (a text turn at
+session start). Every other step answers the next user turn. When the steps run out, ``fallback``
+answers (see ``docs/scenarios.md``).
 
 A step says a line, may call tools, then goes on with the first of its ``then`` branches whose
 ``when`` holds for what the tools returned. A branch is itself a step body (say, tool_calls,
@@ -30,10 +32,9 @@ from voicecli.emulator.templates import (
     root,
 )
 
-__all__ = ["GENERIC_SCENARIO", "Condition", "FaultSpec", "Scenario", "ScenarioError", "Step", "ToolCallSpec",
+__all__ = ["Condition", "FaultSpec", "Scenario", "ScenarioError", "Step", "ToolCallSpec",
            "load_scenario", "lookup", "parse_scenario", "render_text", "render_value"]
 
-GENERIC_SCENARIO = Path(__file__).parent / "scenarios" / "generic.yaml"
 HEARD = "heard"  # the user's words, known to a step's own say and args
 _FAULT_KINDS = frozenset({"drop", "close", "go_away", "malformed", "delay_ms"})
 _FAULT_WHEN = frozenset({"start", "tool_call", "end"})
@@ -349,9 +350,8 @@ def parse_scenario(data: Any, source: str) -> Scenario:
     return scenario
 
 
-def load_scenario(path: Path | None = None) -> Scenario:
-    """Load a scenario file; ``None`` loads the generic fallback scenario."""
-    path = path or GENERIC_SCENARIO
+def load_scenario(path: Path) -> Scenario:
+    """Load a scenario file (without one, the emulator's generic brain answers instead)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -15,6 +16,7 @@ from websockets.http11 import Request, Response
 from voicecli.emulator.connection import Connection, EmulatorConnection, Shared
 from voicecli.emulator.faults import Faults
 from voicecli.emulator.options import EmulatorOptions, route_request
+from voicecli.emulator.recognition import Recognition
 from voicecli.emulator.records import Recorder
 from voicecli.emulator.scenario import Scenario, load_scenario
 from voicecli.emulator.session import SessionStore
@@ -34,9 +36,11 @@ _STATUS_TEXT = {
 class Emulator:
     """The local Live service. ``async with Emulator(ca_dir=...) as emu:`` serves until exit.
 
-    Options are those of :class:`EmulatorOptions` (``speed``, ``lifetime_s``, ``go_away_lead_s``,
-    ``handle_ttl_s``, ``valid_keys``, ...). ``faults`` is the fault control API and ``record`` the
-    list of frame records.
+    ``scenario`` (a file or a loaded Scenario) scripts the agent side; without one, the generic brain
+    answers from each session's system instruction and tools. Options are those of
+    :class:`EmulatorOptions` (``speed``, ``lifetime_s``, ``recognition``, ``valid_keys``, ...).
+    ``faults`` is the fault control API, ``record`` the list of frame records and ``startup_lines()``
+    what it says about itself (brain, speech recognition).
     """
 
     def __init__(
@@ -54,7 +58,9 @@ class Emulator:
         self.options = options or EmulatorOptions(**option_values)
         if options is not None and option_values:
             raise TypeError("pass either options= or option keywords, not both")
-        self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.scenario = scenario if isinstance(scenario, Scenario) or scenario is None else load_scenario(scenario)
+        self.recognition = Recognition.load(enabled=self.options.recognition,
+                                            loader=self.options.recognition_loader)
         self.faults = faults or Faults()
         self.host = host
         self._requested_port = port
@@ -64,9 +70,24 @@ class Emulator:
         self._ids = itertools.count(1)
         self._server: Server | None = None
         self._tls: TlsFiles | None = None
+        self._warm_up: threading.Thread | None = None
         self.port = 0
 
     # ---- public surface ---------------------------------------------------------------------
+
+    def startup_lines(self) -> list[str]:
+        """What this emulator answers with and whether it understands speech (for start-up output)."""
+        if self.scenario is None:
+            brain = "brain: generic (follows each session's system instruction and declared tools)"
+        else:
+            brain = f"brain: scenario {self.scenario.name} (steps in order, whatever is said)"
+        return [brain, self.recognition.line]
+
+    def warm_up_recognition(self) -> None:
+        """Load the recognition model now, on a thread of its own, rather than during the first user turn."""
+        if self.recognition.available and self._warm_up is None:
+            self._warm_up = threading.Thread(target=self.recognition.warm_up, name="emulator-warm-up")
+            self._warm_up.start()
 
     @property
     def record(self) -> list[dict[str, Any]]:
@@ -114,7 +135,8 @@ class Emulator:
     async def start(self) -> None:
         self._tls = await asyncio.to_thread(ensure_tls_files, self._ca_dir)
         shared = Shared(options=self.options, scenario=self.scenario, store=self._store,
-                        recorder=self._recorder, faults=self.faults, synth_lock=asyncio.Lock())
+                        recorder=self._recorder, faults=self.faults, synth_lock=asyncio.Lock(),
+                        recognition=self.recognition)
 
         async def handler(ws: ServerConnection) -> None:
             assert isinstance(ws, EmulatorConnection)
@@ -133,6 +155,10 @@ class Emulator:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        # The recogniser's native threads must not be torn down mid-load or mid-pass: let them finish.
+        if self._warm_up is not None:
+            await asyncio.to_thread(self._warm_up.join)
+        await asyncio.to_thread(self.recognition.wait_idle)
         self._recorder.close()
 
     async def serve_forever(self) -> None:

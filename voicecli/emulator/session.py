@@ -5,20 +5,27 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from voicecli.emulator.scenario import Step
-
 AUDIO_TOKENS_PER_S = 25.0
+IMAGE_TOKENS = 258  # one video frame at the default media resolution
+
+
+def text_tokens(text: str) -> int:
+    """About four characters a token, as the service counts English text."""
+    return max(1, len(text) // 4)
 
 
 @dataclass
 class PendingCall:
+    """A function call sent and not answered yet; ``group`` is the reply that made it (the brain's)."""
+
     call_id: str
     name: str
     blocking: bool
-    step: Step
+    group: object
+    answer: Any = None  # a blocking call's response (intake.FunctionResponse), kept until its group completes
 
 
 @dataclass
@@ -26,11 +33,12 @@ class HistoryEntry:
     role: str  # "user" | "model" | "tool"
     tokens: int
     audio_s: float = 0.0
+    modality: str = "TEXT"  # TEXT | AUDIO | IMAGE, as usageMetadata names them
 
 
 @dataclass
 class Session:
-    """Everything a resumed connection gets back: history, VAD clock, pending calls, progress."""
+    """Everything a resumed connection gets back: history, VAD clock, pending calls, the brain's state."""
 
     session_id: str
     vertex: bool
@@ -38,10 +46,8 @@ class Session:
     history: list[HistoryEntry] = field(default_factory=list)
     audio_s: float = 0.0  # user + model audio in the session, for the length limit
     vad_clock_s: float = 0.0
-    next_step: int = 0
-    opened: bool = False  # a first turn has happened (the opening step no longer applies)
     pending: dict[str, PendingCall] = field(default_factory=dict)
-    tool_results: dict[str, Any] = field(default_factory=dict)
+    brain: Any = None  # the agent side (a Brain); a resumed connection builds a new one from this one's state
     trimmed_tokens: int = 0
     connection: object | None = None  # the open connection serving it, if any
     call_counter: int = 0
@@ -54,8 +60,15 @@ class Session:
     def context_tokens(self) -> int:
         return sum(entry.tokens for entry in self.history)
 
-    def add(self, role: str, tokens: int, audio_s: float = 0.0) -> None:
-        self.history.append(HistoryEntry(role, max(0, tokens), audio_s))
+    def context_by_modality(self) -> dict[str, int]:
+        """Prompt tokens per modality, for ``usageMetadata.promptTokensDetails``."""
+        counts: dict[str, int] = {}
+        for entry in self.history:
+            counts[entry.modality] = counts.get(entry.modality, 0) + entry.tokens
+        return counts
+
+    def add(self, role: str, tokens: int, audio_s: float = 0.0, modality: str = "TEXT") -> None:
+        self.history.append(HistoryEntry(role, max(0, tokens), audio_s, modality))
         self.audio_s += audio_s
 
     def compress(self, trigger: int, target: int) -> int:
@@ -80,17 +93,19 @@ class Session:
 
     def snapshot(self) -> SessionState:
         """The conversation's progress now, for a handle that names this moment."""
-        return SessionState(list(self.history), self.audio_s, self.next_step, self.opened, dict(self.pending),
-                            dict(self.tool_results), self.trimmed_tokens, self.call_counter)
+        return SessionState(list(self.history), self.audio_s,
+                            {key: replace(call) for key, call in self.pending.items()},
+                            self.brain.state() if self.brain is not None else None, self.trimmed_tokens,
+                            self.call_counter)
 
     def restore(self, state: SessionState) -> None:
-        """Go back to a snapshot. The VAD clock keeps counting: it measures the session's audio."""
+        """Go back to a snapshot. The VAD clock keeps counting: it measures the session's audio.
+
+        The brain's part (``state.brain_state``) is for the new brain the resumed connection builds.
+        """
         self.history = list(state.history)
         self.audio_s = state.audio_s
-        self.next_step = state.next_step
-        self.opened = state.opened
-        self.pending = dict(state.pending)
-        self.tool_results = dict(state.tool_results)
+        self.pending = {key: replace(call) for key, call in state.pending.items()}
         self.trimmed_tokens = state.trimmed_tokens
         self.call_counter = state.call_counter
 
@@ -99,10 +114,8 @@ class Session:
 class SessionState:
     history: list[HistoryEntry]
     audio_s: float
-    next_step: int
-    opened: bool
     pending: dict[str, PendingCall]
-    tool_results: dict[str, Any]
+    brain_state: Any
     trimmed_tokens: int
     call_counter: int
 
