@@ -1,58 +1,163 @@
-"""Audio engine figures: capture-to-frame latency per soxr quality, CPU per second of audio, barge-in flush.
+"""Audio engine figures, each printed beside its goal (issue 11). Prints figures; asserts nothing.
 
-Latency is simulated exactly: 10 ms device blocks go through the Reframer, and for every frame we note
-how long its newest sample waited (from the end of the block that captured it to the end of the block
-that completed the frame) plus the measured processing time. Prints figures; asserts nothing.
+1. Capture, newest sample of a 20 ms frame -> frame ready (goal p95 <= 10 ms): simulated exactly, device
+   blocks through the Reframer; a frame's newest sample is the instant its content was captured, so a
+   resampler's delay counts whether it holds samples back (soxr) or passes them late (the FIR).
+2. Capture on the virtual microphone: block handed over by PortAudio -> frame out of `frames()`, CPU
+   share and loop wake-ups per second, for 10 and 20 ms blocks. (About one input stream in five on the
+   virtual microphone starts in a state where PortAudio's ALSA thread spins at 20-35% of a core; HEAD's
+   settings do it too; the per-run CPU figures show it.)
+3. Playback CPU and the cost of a `flush()` call.
+4. On the virtual speaker, read back from the pipe sink's FIFO: downlink (`play()` of a reply's first
+   chunk -> its first sample at the speaker, goal p50 <= 20 ms) and barge-in (`flush()` -> the reply's
+   last sample at the speaker, goal p50 <= 20 ms, p95 <= 30 ms), with underflows and glitched replies
+   counted: quiet; busy (a CPU-bound process per core and one more) with the event loop idle, then 10%
+   busy in 2 ms bursts of Python (the GIL the callback needs is then often held by a preempted thread);
+   and that once more without real-time priority for the stream threads (what most desktop users get).
+   The speaker moves to longer blocks after repeated underflows: "device blocks" shows where it ended.
+
+Other people's work shares the machine: the load average is printed with each device figure, and
+`--repeat` reruns the device part and reports medians across runs.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import contextlib
 import os
+import platform
+import random
+import statistics
 import subprocess
+import sys
+import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from voicecli.audio import capture, playback
 from voicecli.audio.playback import PlaybackQueue
 from voicecli.audio.reframer import Quality, Reframer
 from voicecli.events import FRAME_RATE, FRAME_SAMPLES
 
 SECONDS = 20
+LOOP_BUSY = 0.10
+"""Share of the event loop the busy runs spend in 2 ms bursts of pure Python (parsing, the live view)."""
+RUNTIME = Path(os.environ.get("XDG_RUNTIME_DIR", "/tmp/voicecli-audio-xdg"))
 
 
-def capture_latency(rate: int, quality: Quality) -> tuple[float, float, float]:
-    """p50 and p95 capture-to-frame latency (ms), and CPU ms per second of audio."""
-    block = rate // 100
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load {one:.1f}/{five:.1f}"
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+# -- 1. capture, simulated ----------------------------------------------------------------------------
+def capture_latency(rate: int, quality: Quality, block_seconds: float) -> tuple[float, float, float]:
+    """p50 and p95 newest-sample -> frame latency (ms), and CPU ms per second of audio."""
+    block = round(rate * block_seconds)
     signal = (np.random.default_rng(0).normal(0, 3000, rate * SECONDS)).astype(np.int16)
     reframer = Reframer(rate, quality=quality)
+    stream = getattr(reframer, "_stream", None)
+    lag = float(getattr(stream, "delay_seconds", 0.0))  # soxr aligns its output; the FIR passes it late
     waits, produced, cpu = [], 0, 0.0
     for index in range(signal.size // block):
-        started = time.thread_time()
+        started, wall = time.thread_time(), time.perf_counter()
         frames = reframer.push(signal[index * block : (index + 1) * block])
         cpu += time.thread_time() - started
+        spent = time.perf_counter() - wall
         block_end = (index + 1) * block / rate
         for _ in frames:
             produced += 1
-            newest_sample = produced * FRAME_SAMPLES / FRAME_RATE
-            waits.append(block_end - newest_sample)
-    ms = np.array(waits) * 1000
-    return float(np.percentile(ms, 50)), float(np.percentile(ms, 95)), cpu * 1000 / SECONDS
+            newest_sample = produced * FRAME_SAMPLES / FRAME_RATE - lag
+            waits.append(block_end - newest_sample + spent)
+    ms = [wait * 1000 for wait in waits]
+    return pct(ms, 50), pct(ms, 95), cpu * 1000 / SECONDS
 
 
+def print_capture_simulated() -> None:
+    print("capture, newest sample of a 20 ms frame -> frame ready (simulated; goal p95 <= 10 ms)")
+    print(f"  {'rate':>6} {'resampler':>9} {'block':>6} {'p50 ms':>7} {'p95 ms':>7} {'CPU ms/s':>9}")
+    rows: list[tuple[Quality, float, str]] = [("LD", 0.020, "  <- microphone"), ("LD", 0.010, ""),
+                                              ("LQ", 0.010, "  (before)"), ("HQ", 0.010, "")]
+    for rate in (48_000, 44_100):
+        for quality, block, note in rows:
+            with contextlib.suppress(ValueError):  # no "LD" in older trees (before/after runs)
+                p50, p95, cpu = capture_latency(rate, quality, block)
+                print(f"  {rate:>6} {quality:>9} {block * 1000:>4.0f}ms {p50:>7.1f} {p95:>7.1f} {cpu:>9.2f}{note}")
+
+
+# -- 2. capture on the device ------------------------------------------------------------------------
+@dataclass
+class CaptureRun:
+    hop50: float
+    hop95: float
+    wakeups: float
+    cpu: float
+    rate: int
+    overflows: int
+    realtime: bool
+
+
+async def capture_on_device(block_seconds: float, seconds: float) -> CaptureRun:
+    capture.BLOCK_SECONDS = block_seconds  # read when the microphone opens
+    stamps: list[float] = []
+
+    class TimedMicrophone(capture.Microphone):
+        def _callback(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
+            stamps.append(time.monotonic())
+            super()._callback(indata, frames, time_info, status)
+
+    hops: list[float] = []
+    blocks_per_frame = max(1, round(0.020 / block_seconds))
+    async with TimedMicrophone() as mic:
+        count, started = 0, 0.0
+        cpu0 = wall0 = 0.0
+        async for _frame in mic.frames():
+            count += 1
+            if count == 25:  # past the start-up
+                cpu0, wall0, started = time.process_time(), time.monotonic(), len(stamps)
+            if count > 25 and count * blocks_per_frame <= len(stamps):
+                hops.append((time.monotonic() - stamps[count * blocks_per_frame - 1]) * 1000)
+            if wall0 and time.monotonic() - wall0 >= seconds:
+                break
+        wall = time.monotonic() - wall0
+    return CaptureRun(pct(hops, 50), pct(hops, 95), (len(stamps) - started) / wall,
+                      (time.process_time() - cpu0) / wall * 100, mic.samplerate, mic.overflows,
+                      bool(getattr(mic, "realtime", False)))
+
+
+def print_capture_on_device(runs_per_block: int = 3, seconds: float = 5.0) -> None:
+    print(f"capture on the virtual microphone (median of {runs_per_block} runs of {seconds:.0f} s; whole-process CPU):")
+    for block in (0.010, 0.020):
+        runs = [asyncio.run(capture_on_device(block, seconds)) for _ in range(runs_per_block)]
+        print(f"  {block * 1000:.0f} ms blocks at {runs[0].rate} Hz: block handed over -> frame out "
+              f"p50 {statistics.median(r.hop50 for r in runs):.2f} ms, "
+              f"p95 {statistics.median(r.hop95 for r in runs):.2f} ms; "
+              f"{statistics.median(r.wakeups for r in runs):.0f} wake-ups/s, "
+              f"CPU {statistics.median(r.cpu for r in runs):.1f}% (runs: "
+              f"{', '.join(f'{r.cpu:.1f}' for r in runs)}), overflows {sum(r.overflows for r in runs)}, "
+              f"real-time {runs[0].realtime}; {load()}")
+
+
+# -- 3. playback CPU and flush -----------------------------------------------------------------------
 def playback_cpu(rate: int) -> float:
     queue = PlaybackQueue(rate)
     chunk = (np.random.default_rng(1).normal(0, 3000, 2400)).astype(np.int16).tobytes()  # 100 ms chunks
-    out = np.empty(round(rate * 0.02), np.int16)
+    out = np.empty(round(rate * 0.005), np.int16)
     started = time.thread_time()
     for _ in range(SECONDS * 10):
         queue.play(chunk)
-        queue.fill(out)
-        queue.fill(out)
-        queue.fill(out)
-        queue.fill(out)
-        queue.fill(out)
+        for _ in range(20):
+            queue.fill(out)
     return (time.thread_time() - started) * 1000 / SECONDS
 
 
@@ -70,39 +175,207 @@ def flush_time() -> tuple[float, float]:
     return float(np.percentile(us, 50)), float(np.percentile(us, 95))
 
 
-async def device_flush(runtime: Path) -> str:
-    """On the virtual speaker: the bound on flush-to-silence (one block plus the device's latency)."""
+# -- 4. the speaker, read back from the pipe sink ----------------------------------------------------
+class FifoClock:
+    """Reads the virtual speaker's FIFO in a thread and notes when each sample came out."""
+
+    def __init__(self, path: Path) -> None:
+        self._fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with contextlib.suppress(BlockingIOError):
+            while os.read(self._fd, 1 << 16):  # what was played before this run
+                pass
+        os.set_blocking(self._fd, True)
+        self.chunks: list[tuple[float, np.ndarray]] = []  # (time read, samples)
+        self.realtime = False
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        with contextlib.suppress(AttributeError, OSError):  # the instrument must not lag the speaker
+            os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(10))
+            self.realtime = True
+        rest = b""
+        while not self._stop:
+            data = rest + os.read(self._fd, 1 << 16)
+            now = time.monotonic()
+            whole = len(data) // 2 * 2
+            self.chunks.append((now, np.frombuffer(data[:whole], np.int16)))
+            rest = data[whole:]
+
+    def close(self) -> None:
+        self._stop = True  # the pipe sink writes every few ms, so the thread sees this promptly
+        self._thread.join(timeout=2)
+        os.close(self._fd)
+
+    def samples_between(self, start: float, end: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(time each sample came out, samples) for chunks read in [start, end); a chunk's samples
+        are timed from its read, one sample period apart."""
+        for read_at, samples in list(self.chunks):
+            if start <= read_at < end and samples.size:
+                yield read_at + np.arange(samples.size) / 24_000, samples
+
+
+@dataclass
+class DeviceRun:
+    downlink: list[float] = field(default_factory=list)
+    barge: list[float] = field(default_factory=list)
+    underflows: int = 0
+    glitched: int = 0
+    replies: int = 0
+    realtime: bool = False
+    blocks: str = ""
+    load: str = ""
+
+
+def tone(samples: int) -> np.ndarray:
+    wave = (9000 * np.sin(2 * np.pi * 440 * np.arange(samples) / 24_000)).astype(np.int16)
+    wave[wave == 0] = 1  # no zero inside the tone, so its first and last samples are easy to find
+    return wave
+
+
+@contextlib.contextmanager
+def busy_machine(processes: int, seconds: float) -> Iterator[None]:
+    """CPU-bound processes (bounded in time as well, in case this one dies)."""
+    code = f"import time\nend = time.monotonic() + {seconds}\nwhile time.monotonic() < end: pass"
+    hogs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(processes)]
+    try:
+        yield
+    finally:
+        for hog in hogs:
+            hog.terminate()
+            hog.wait()
+
+
+async def busy_loop(fraction: float) -> None:
+    """Pure-Python work on the event loop (decoding, the live view...) that the audio callback, which
+    needs the GIL, has to get past: 2 ms bursts."""
+    burst = 0.002
+    while True:
+        end = time.perf_counter() + burst
+        while time.perf_counter() < end:
+            pass
+        await asyncio.sleep(burst / fraction - burst)
+
+
+@contextlib.contextmanager
+def no_realtime() -> Iterator[bool]:
+    yield False
+
+
+async def speaker_run(trials: int, *, loop_busy: float, realtime: bool) -> DeviceRun:
     from voicecli.audio import Speaker
 
-    async with Speaker() as speaker:
-        speaker.play(np.full(24_000 * 2, 8_000, np.int16).tobytes())
-        await asyncio.sleep(0.5)
-        heard = speaker.flush()
-        block_ms = 20.0
-        latency = speaker.latency * 1000
-    return (f"device: block {block_ms:.0f} ms, output latency {latency:.1f} ms -> silence reaches the "
-            f"speaker within {block_ms + latency:.0f} ms of flush(); heard {heard:.3f} s "
-            f"(fifo {runtime / 'speaker.fifo'})")
+    original = getattr(playback, "audio_thread_priority", None)
+    if not realtime and original is not None:
+        setattr(playback, "audio_thread_priority", no_realtime)  # noqa: B010 - the module's own name
+    clock = FifoClock(RUNTIME / "speaker.fifo")
+    run = DeviceRun()
+    first, reply = tone(2400), tone(24_000)
+    try:
+        async with Speaker() as speaker, asyncio.TaskGroup() as tasks:
+            run.realtime = bool(getattr(speaker, "realtime", False))
+            first_block = getattr(speaker, "block_seconds", 0.020)
+            burner = tasks.create_task(busy_loop(loop_busy)) if loop_busy else None
+            await asyncio.sleep(0.3)
+            for _ in range(trials):  # downlink: a 100 ms reply into an idle speaker
+                await asyncio.sleep(random.uniform(0.05, 0.1))  # any phase of the device's blocks
+                start = time.monotonic()
+                speaker.play(first.tobytes())
+                speaker.end_reply()
+                await asyncio.sleep(0.25)
+                out = [(t, s) for t, s in clock.samples_between(start, start + 0.25)]
+                if not out:
+                    continue
+                times, samples = np.concatenate([t for t, _ in out]), np.concatenate([s for _, s in out])
+                nonzero = np.flatnonzero(samples)
+                if nonzero.size:
+                    run.replies += 1
+                    run.downlink.append((times[nonzero[0]] - start) * 1000)
+                    played = samples[nonzero[0] : nonzero[0] + first.size]
+                    run.glitched += not np.array_equal(played, first)
+            for _ in range(trials):  # barge-in: flush mid-reply
+                speaker.play(reply.tobytes())
+                await asyncio.sleep(random.uniform(0.1, 0.15))
+                start = time.monotonic()
+                speaker.flush()
+                await asyncio.sleep(0.15)
+                out = [(t, s) for t, s in clock.samples_between(start - 0.1, start + 0.15)]
+                if out:
+                    times, samples = np.concatenate([t for t, _ in out]), np.concatenate([s for _, s in out])
+                    nonzero = np.flatnonzero(samples)
+                    if nonzero.size:
+                        run.barge.append((times[nonzero[-1]] - start) * 1000)
+            run.underflows = speaker.underflows
+            run.load = load()  # at the end: the 1-minute average lags behind the added load
+            run.blocks = f"{first_block * 1000:.0f}->{getattr(speaker, 'block_seconds', 0.020) * 1000:.0f} ms"
+            if burner is not None:
+                burner.cancel()
+    finally:
+        clock.close()
+        if original is not None:
+            setattr(playback, "audio_thread_priority", original)  # noqa: B010
+    return run
+
+
+def print_speaker(name: str, runs: list[DeviceRun]) -> None:
+    def median_of(values: list[float]) -> float:
+        return statistics.median(values) if values else float("nan")
+
+    down50 = median_of([pct(r.downlink, 50) for r in runs])
+    down95 = median_of([pct(r.downlink, 95) for r in runs])
+    barge50 = median_of([pct(r.barge, 50) for r in runs])
+    barge95 = median_of([pct(r.barge, 95) for r in runs])
+    underflows = "/".join(str(r.underflows) for r in runs)
+    glitched = "/".join(f"{r.glitched}" for r in runs)
+    loads = ", ".join(r.load for r in runs)
+    print(f"  {name}: downlink p50 {down50:.1f} ms (goal <= 20), p95 {down95:.1f} ms; "
+          f"barge-in p50 {barge50:.1f} ms (goal <= 20), p95 {barge95:.1f} ms (goal <= 30)")
+    blocks = ", ".join(r.blocks for r in runs)
+    print(f"    underflows {underflows} (goal 0), glitched replies {glitched} of {runs[0].replies}, "
+          f"device blocks {blocks}, real-time threads {runs[0].realtime}; {loads}")
+
+
+def device_available() -> bool:
+    return subprocess.run(["pactl", "info"], capture_output=True, check=False).returncode == 0
 
 
 def main() -> None:
-    print("capture: 10 ms device blocks -> 16 kHz 20 ms frames (latency of each frame's newest sample)")
-    print(f"{'rate':>6} {'quality':>8} {'p50 ms':>8} {'p95 ms':>8} {'CPU ms/s':>9}")
-    for rate in (48_000, 44_100):
-        for quality in ("LQ", "HQ", "QQ"):
-            p50, p95, cpu = capture_latency(rate, quality)  # type: ignore[arg-type]
-            chosen = "  <- chosen" if quality == "LQ" else ("  (soxr default)" if quality == "HQ" else "")
-            print(f"{rate:>6} {quality:>8} {p50:>8.1f} {p95:>8.1f} {cpu:>9.3f}{chosen}")
-    print("playback CPU (ring + reply bookkeeping, ms per second of audio):")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--trials", type=int, default=30, help="replies per speaker figure")
+    parser.add_argument("--repeat", type=int, default=1, help="device runs per condition (medians)")
+    parser.add_argument("--busy", type=int, default=(os.cpu_count() or 2) + 1,
+                        help="CPU-bound processes for the busy runs")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}, "
+          f"{load()} at start (shared: others may be using the CPU)")
+    print_capture_simulated()
+    print("playback CPU (ring + reply bookkeeping, 5 ms device blocks, ms per second of audio):")
     for rate in (24_000, 48_000):
         print(f"  device at {rate} Hz: {playback_cpu(rate):.3f}")
     p50, p95 = flush_time()
     print(f"barge-in flush() call: p50 {p50:.1f} us, p95 {p95:.1f} us (30 s queued)")
-    runtime = Path(os.environ.get("XDG_RUNTIME_DIR", "/tmp/voicecli-audio-xdg"))
-    if subprocess.run(["pactl", "info"], capture_output=True, check=False).returncode != 0:
-        print("device flush: skipped (no virtual audio server: bash scripts/virtual-audio.sh start)")
-    else:
-        print(asyncio.run(device_flush(runtime)))
+    if not device_available():
+        print("device figures: skipped (no virtual audio server: bash scripts/virtual-audio.sh start)")
+        return
+    print_capture_on_device()
+    print(f"speaker, read back from {RUNTIME / 'speaker.fifo'} ({args.trials} replies per figure, "
+          f"{args.repeat} run(s) per condition, medians across runs):")
+    quiet = [asyncio.run(speaker_run(args.trials, loop_busy=LOOP_BUSY, realtime=True))
+             for _ in range(args.repeat)]
+    print_speaker(f"quiet (no load added, loop {LOOP_BUSY:.0%} busy)", quiet)
+    span = args.trials * 0.8 * args.repeat + 30
+    with busy_machine(args.busy, span):
+        idle_loop = [asyncio.run(speaker_run(args.trials, loop_busy=0, realtime=True)) for _ in range(args.repeat)]
+    print_speaker(f"busy ({args.busy} CPU-bound processes, loop idle)", idle_loop)
+    with busy_machine(args.busy, span):
+        busy = [asyncio.run(speaker_run(args.trials, loop_busy=LOOP_BUSY, realtime=True))
+                for _ in range(args.repeat)]
+    print_speaker(f"busy ({args.busy} CPU-bound processes, loop {LOOP_BUSY:.0%} busy)", busy)
+    with busy_machine(args.busy, span):
+        plain = [asyncio.run(speaker_run(args.trials, loop_busy=LOOP_BUSY, realtime=False))
+                 for _ in range(args.repeat)]
+    print_speaker("the same, stream threads at normal priority (no RLIMIT_RTPRIO)", plain)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def test_played_seconds_follows_the_read_position_minus_device_latency() -> None
 
 
 def test_after_a_flush_the_device_buffer_plays_out_and_then_nothing_is_audible() -> None:
-    queue = PlaybackQueue(latency=0.040)
+    queue = PlaybackQueue(latency=0.040, fade_seconds=0.005)
     queue.play(tone(1.0))
     pull(queue, 10)
     assert queue.flush() == pytest.approx(0.205)
@@ -134,3 +134,36 @@ def test_device_rates_other_than_24k_are_resampled_and_fully_drained_at_the_end(
 def test_odd_byte_counts_are_refused() -> None:
     with pytest.raises(AudioError, match="whole PCM16 samples"):
         PlaybackQueue().play(b"\x00\x01\x02")
+
+
+def test_a_new_reply_does_not_wait_behind_the_last_ones_tail_padding() -> None:
+    queue = PlaybackQueue(tail_pad_seconds=0.1)
+    queue.play(tone(0.02))
+    queue.end_reply()
+    pull(queue, 1)  # the reply is out; 100 ms of padding is still queued
+    assert not queue.audible
+    second = tone(0.02, amplitude=5_000)
+    queue.play(second)
+    assert pull(queue, 1).tobytes() == second  # the very next block, not 100 ms later
+    assert queue.played_seconds == pytest.approx(0.02)
+
+
+def test_padding_stays_while_the_last_reply_is_still_queued() -> None:
+    queue = PlaybackQueue(tail_pad_seconds=0.1)
+    first, second = tone(0.04), tone(0.02, amplitude=5_000)
+    queue.play(first)
+    queue.end_reply()
+    queue.play(second)  # arrives before the first reply was played: it follows the first one's padding
+    played = pull(queue, 8)
+    assert played[:960].tobytes() == first
+    assert not played[960:3360].any()
+    assert played[3360:3840].tobytes() == second
+
+
+def test_a_reopened_stream_s_latency_counts_from_then_on() -> None:
+    queue = PlaybackQueue(latency=0.010)
+    queue.set_latency(0.040)
+    queue.play(tone(1.0))
+    pull(queue, 10)
+    assert queue.played_seconds == pytest.approx(0.160)
+    assert queue.tail_pad_samples >= 960

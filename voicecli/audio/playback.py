@@ -7,6 +7,7 @@ and knows nothing of devices, so it is tested without one; `Speaker` wraps it in
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Self
@@ -14,17 +15,27 @@ from typing import Any, Self
 import numpy as np
 import soxr
 
-from voicecli.audio.devices import open_device
+from voicecli.audio.devices import DeviceInfo, open_device
 from voicecli.audio.levels import SILENCE_DBFS, dbfs
-from voicecli.audio.portaudio import audio_error
+from voicecli.audio.portaudio import SwitchInterval, audio_error, audio_thread_priority
 from voicecli.audio.reframer import Int16Array
 from voicecli.audio.ringbuffer import RingBuffer, apply_fade_out
 from voicecli.errors import AudioError
 from voicecli.events import OUTPUT_RATE
 
-BLOCK_SECONDS = 0.020
-"""Output block: a flush is heard within one block of the call."""
-FADE_SECONDS = 0.005
+BLOCK_SECONDS = 0.005
+"""Output block. New audio waits behind what the device already holds, which PortAudio sizes at two
+blocks with latency="low": 5 ms blocks give ~10 ms, so a reply's first sample and a barge-in's last one
+reach the speaker in ~16-20 ms (20 ms blocks: ~70 ms). Figures: bench/bench_audio.py."""
+MAX_BLOCK_SECONDS = 0.020
+"""Where growing stops: 20 ms blocks (40 ms buffered) played 3 CPU-bound processes on 2 cores with 0-3
+underflows per 60 replies, no real-time priority needed."""
+UNDERFLOWS_TO_GROW = 3
+UNDERFLOW_WINDOW_SECONDS = 10.0
+"""Grow the blocks after this many device underflows within this window (not one stray glitch)."""
+SETTLE_SECONDS = 0.5
+GROW_CHECK_SECONDS = 0.05
+FADE_SECONDS = 0.002
 """Barge-in fade: long enough to avoid a click, short enough to feel instant."""
 MIN_TAIL_PAD_SECONDS = 0.100
 """Streams cut the last 60-160 ms at stop unless the reply is padded by at least the output latency."""
@@ -63,6 +74,10 @@ class PlaybackQueue:
             samples = self._resampler.resample_chunk(samples)
         if not self._reply_open:
             self._reply_open = True
+            if self.ring.read_pos >= self._audio_end:
+                # Only the last reply's tail padding is left: a new reply need not wait behind it
+                # (the padding matters only when the stream stops).
+                self.ring.fade_out(0)
             self._reply_start, self._reply_samples = self.ring.write_pos, 0
         self._enqueue_audio(samples)
 
@@ -85,6 +100,15 @@ class PlaybackQueue:
             self._reply_samples = min(self._reply_samples, self._audio_end - self._reply_start)
         self._levels.clear()
         return self._reply_samples / self.rate
+
+    @property
+    def reply_open(self) -> bool:
+        return self._reply_open
+
+    def set_latency(self, latency: float) -> None:
+        """The device's buffering (seconds), once the stream is open or reopened."""
+        self.latency_samples = round(latency * self.rate)
+        self.tail_pad_samples = max(self.tail_pad_samples, self.latency_samples)
 
     @property
     def heard_pos(self) -> int:
@@ -134,36 +158,57 @@ class PlaybackQueue:
 
 
 class Speaker:
-    """An AudioSink over a real output device at 24 kHz (resampled when the device needs another rate)."""
+    """An AudioSink over a real output device at 24 kHz (resampled when the device needs another rate).
 
-    def __init__(self, device: int | str | None = None) -> None:
+    It starts with short blocks for low latency. If the device still runs dry (device-reported
+    underflows: the callback came too late, e.g. on a machine whose cores are all busy), it reopens the
+    stream with blocks twice as long at the next moment nothing is audible, up to MAX_BLOCK_SECONDS:
+    a little more latency rather than a crackle in every reply.
+    """
+
+    def __init__(self, device: int | str | None = None, *, block_seconds: float = BLOCK_SECONDS,
+                 max_block_seconds: float = MAX_BLOCK_SECONDS) -> None:
         self._device_spec = device
+        self.block_seconds = block_seconds
+        """The current device block (it grows after repeated underflows)."""
+        self._max_block_seconds = max(block_seconds, max_block_seconds)
         self._stream: Any = None
         self._queue = PlaybackQueue()
         self.samplerate = 0
         self.device_name = ""
+        self.realtime = False
+        """Whether the stream's threads run with real-time priority (see audio_thread_priority)."""
         self._device_underflows = 0
         self._on_drained: Callable[[], object] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._sd: Any = None
+        self._device: DeviceInfo | None = None
+        self._channels = 1
+        self._opened_at = 0.0
+        self._recent_underflows: deque[float] = deque()
+        self._grow_timer: asyncio.TimerHandle | None = None
+        self._switch_interval = SwitchInterval()
 
     async def __aenter__(self) -> Self:
-        sd, device = open_device(self._device_spec, "output")
-        rate, channels = self._pick_format(sd, device.index, device.default_rate, device.output_channels)
-        block = round(rate * BLOCK_SECONDS)
+        self._loop = asyncio.get_running_loop()
+        self._sd, self._device = open_device(self._device_spec, "output")
+        device = self._device
+        rate, self._channels = self._pick_format(self._sd, device.index, device.default_rate,
+                                                 device.output_channels)
+        self._queue = PlaybackQueue(rate)
         try:
-            self._stream = sd.OutputStream(
-                device=device.index, samplerate=rate, channels=channels, dtype="int16",
-                blocksize=block, latency="low", callback=self._callback,
-            )
-            self._queue = PlaybackQueue(rate, latency=float(self._stream.latency))
+            self._stream = self._open(self.block_seconds)
             self._stream.start()
-        except sd.PortAudioError as error:
+        except self._sd.PortAudioError as error:
             self._close(abort=True)
             raise audio_error(error, f"open output device {device.name!r}") from error
         self.samplerate, self.device_name = rate, device.name
+        self._switch_interval.enter()
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
         self._close(abort=exc_info[0] is not None)
+        self._switch_interval.exit()
 
     @property
     def latency(self) -> float:
@@ -215,10 +260,26 @@ class Speaker:
                     continue
         return default_rate, max(1, min(available, 2))
 
+    def _open(self, block_seconds: float) -> Any:
+        """A new (not yet started) stream; the queue learns its latency."""
+        assert self._device is not None
+        with audio_thread_priority() as self.realtime:
+            stream = self._sd.OutputStream(
+                device=self._device.index, samplerate=self._queue.rate, channels=self._channels,
+                dtype="int16", blocksize=max(1, round(self._queue.rate * block_seconds)), latency="low",
+                callback=self._callback,
+            )
+        self._queue.set_latency(float(stream.latency))
+        self.block_seconds = block_seconds
+        self._opened_at = time.monotonic()
+        return stream
+
     def _callback(self, outdata: Int16Array, _frames: int, _time: Any, status: Any) -> None:
         # PortAudio thread: one copy out of the ring (plus a channel copy on stereo-only devices).
         if status.output_underflow:
             self._device_underflows += 1
+            if self._loop is not None:  # rare: the loop decides whether to grow the blocks
+                self._loop.call_soon_threadsafe(self._on_underflow)
         self._queue.fill(outdata[:, 0])
         if outdata.shape[1] > 1:
             outdata[:, 1:] = outdata[:, :1]
@@ -227,7 +288,43 @@ class Speaker:
             self._on_drained = None
             on_drained()
 
+    # -- growing the blocks after underflows (event loop side) ------------------------------------
+    def _on_underflow(self, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        if now - self._opened_at < SETTLE_SECONDS:  # a stream may report one while it starts
+            return
+        self._recent_underflows.append(now)
+        while self._recent_underflows[0] < now - UNDERFLOW_WINDOW_SECONDS:
+            self._recent_underflows.popleft()
+        if len(self._recent_underflows) >= UNDERFLOWS_TO_GROW and self._grow_timer is None:
+            self._grow_when_silent()
+
+    def _grow_when_silent(self) -> None:
+        self._grow_timer = None
+        if self._stream is None or self.block_seconds * 2 > self._max_block_seconds + 1e-9:
+            return
+        if self._queue.audible or len(self._queue.ring) or self._queue.reply_open:
+            assert self._loop is not None
+            self._grow_timer = self._loop.call_later(GROW_CHECK_SECONDS, self._grow_when_silent)
+            return
+        # Nothing is audible: swap streams now (opening takes a few ms of this loop, once or twice).
+        old_latency = self._queue.latency_samples / self._queue.rate
+        try:
+            stream = self._open(self.block_seconds * 2)
+        except self._sd.PortAudioError:  # keep the stream that works
+            self._max_block_seconds = self.block_seconds
+            self._queue.set_latency(old_latency)
+            return
+        old, self._stream = self._stream, stream
+        old.abort()
+        old.close()
+        self._recent_underflows.clear()
+        stream.start()
+
     def _close(self, *, abort: bool) -> None:
+        if self._grow_timer is not None:
+            self._grow_timer.cancel()
+            self._grow_timer = None
         stream, self._stream = self._stream, None
         if stream is not None:
             if abort:

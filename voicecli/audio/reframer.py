@@ -1,12 +1,17 @@
 """Device blocks of any rate and channel count -> exact 20 ms frames of 16 kHz mono PCM16.
 
-soxr's stream output comes in bursts (0 samples on some calls, several hundred on others), so the
-resampler feeds a byte buffer that is cut into 640-byte frames.
+The resampler's output may come in bursts (soxr gives 0 samples on some calls, several hundred on
+others), so it feeds a byte buffer that is cut into 640-byte frames.
 
-Quality "LQ" is the default on purpose: at 48 kHz it holds back at most 20 ms (mean 11 ms) against
-37 ms (mean 21 ms) for soxr's default "HQ", keeps the speech band flat (-0.3 dB at 6 kHz) and still
-rejects aliases by more than 95 dB. "QQ" has no delay but no anti-alias filter: a 9 kHz tone at
-48 kHz comes through at full level as a 7 kHz alias. Figures: docs/audio.md and bench/bench_audio.py.
+Two families of resampler:
+- "LD" (the microphone's): voicecli's low-delay FIR (lowdelay.py). It holds nothing back, so a 20 ms
+  device block gives its frame at once, 1.6 ms behind the input; flat to 6.4 kHz (-2.4 dB at 7 kHz),
+  aliases down by 80 dB.
+- soxr's "QQ".."VHQ" (files, where delay does not matter: "LQ"). soxr holds output back to centre its
+  filter: at 48 kHz up to 20 ms for "LQ" and 37 ms for "HQ", which costs a capture frame 10-20 ms.
+  "QQ" has no delay but no anti-alias filter: a 9 kHz tone at 48 kHz comes through at full level as
+  a 7 kHz alias.
+Figures: docs/audio.md and bench/bench_audio.py.
 """
 
 from __future__ import annotations
@@ -17,11 +22,14 @@ import numpy as np
 import numpy.typing as npt
 import soxr
 
+from voicecli.audio.lowdelay import LowDelayResampler
 from voicecli.errors import AudioError
 from voicecli.events import FRAME_BYTES, FRAME_RATE
 
-Quality = Literal["QQ", "LQ", "MQ", "HQ", "VHQ"]
-CAPTURE_QUALITY: Quality = "LQ"
+Quality = Literal["LD", "QQ", "LQ", "MQ", "HQ", "VHQ"]
+CAPTURE_QUALITY: Quality = "LD"
+"""The microphone's: the lowest delay with a proper anti-alias filter."""
+FILE_QUALITY: Quality = "LQ"
 
 Int16Array = npt.NDArray[np.int16]
 
@@ -43,15 +51,15 @@ def to_mono(block: bytes | Int16Array, channels: int) -> Int16Array:
 class Reframer:
     """One persistent resampler plus a frame cutter; feed it blocks, collect 640-byte frames."""
 
-    def __init__(self, in_rate: int, channels: int = 1, *, quality: Quality = CAPTURE_QUALITY) -> None:
+    def __init__(self, in_rate: int, channels: int = 1, *, quality: Quality = FILE_QUALITY) -> None:
         if in_rate <= 0 or channels <= 0:
             raise AudioError(f"unsupported audio format: {in_rate} Hz, {channels} channel(s)")
         self.in_rate = in_rate
         self.channels = channels
-        self._stream: soxr.ResampleStream | None = (
-            None if in_rate == FRAME_RATE
-            else soxr.ResampleStream(in_rate, FRAME_RATE, 1, dtype="int16", quality=quality)
-        )
+        self._stream: soxr.ResampleStream | LowDelayResampler | None = None
+        if in_rate != FRAME_RATE:
+            self._stream = (LowDelayResampler(in_rate, FRAME_RATE) if quality == "LD"
+                            else soxr.ResampleStream(in_rate, FRAME_RATE, 1, dtype="int16", quality=quality))
         self._pending = bytearray()
 
     @property
