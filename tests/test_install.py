@@ -15,6 +15,7 @@ import sysconfig
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -103,16 +104,28 @@ def test_lint_persona_of_the_shipped_folder_is_clean(installed: Installed) -> No
         assert done.stdout.splitlines()[-1] == "clean: 1 file checked, 1 scenario and 1 test file skipped"
 
 
-def test_scripted_offline_conversation_with_laura(installed: Installed) -> None:
-    done = installed.run("talk", "--offline", "--persona", "laura", "--say", "hi", "--max-turns", "1", "--fast",
-                         "--json", "--speed", "0")
+def _agent_lines(done: subprocess.CompletedProcess[str]) -> tuple[list[str], dict[str, Any]]:
     assert done.returncode == 0, done.stderr
     events = [json.loads(line) for line in done.stdout.splitlines()]
     agent = [e["text"] for e in events if e["type"] == "transcript" and e["role"] == "agent"]
-    # Her own scenario, shipped beside her, opened the conversation (not the emulator's generic one).
-    scenario = yaml.safe_load((installed.site_packages / "voicecli" / "personas" / "laura.scenario.yaml").read_text())
-    assert agent and agent[-1] == scenario["steps"][0]["say"]
-    assert events[-1]["type"] == "summary" and events[-1]["outcome"] == "completed"
+    return agent, events[-1]
+
+
+def test_scripted_offline_conversation_with_laura(installed: Installed) -> None:
+    # The emulator's generic brain answers from her instruction: the greeting is in her name.
+    agent, last = _agent_lines(installed.run("talk", "--offline", "--persona", "laura", "--say", "hi",
+                                             "--max-turns", "1", "--fast", "--json", "--speed", "0"))
+    assert any("Laura" in line for line in agent)
+    assert last["type"] == "summary" and last["outcome"] == "completed"
+
+
+def test_her_shipped_scenario_runs_from_the_install(installed: Installed) -> None:
+    shipped = installed.site_packages / "voicecli" / "personas" / "laura.scenario.yaml"
+    agent, last = _agent_lines(installed.run("talk", "--offline", "--persona", "laura", "--scenario", str(shipped),
+                                             "--no-recognition", "--say", "hi", "--max-turns", "1", "--fast",
+                                             "--json", "--speed", "0"))
+    assert agent and agent[-1] == yaml.safe_load(shipped.read_text())["steps"][0]["say"]
+    assert last["outcome"] == "completed"
 
 
 def test_persona_init_then_lint_from_the_install(installed: Installed, tmp_path: Path) -> None:

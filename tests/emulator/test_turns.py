@@ -57,6 +57,19 @@ async def test_whitespace_before_anything_was_said_asks_for_the_opening(make_emu
     assert turn.transcript == "Hi, I'm Max, a concierge. How can I help you today?"
 
 
+async def test_a_turn_sent_in_two_messages_is_answered_whole(make_emulator: Callable[..., Any]) -> None:
+    """Some frameworks send the user's words with turn_complete false, then "." to complete the turn."""
+    config = types.LiveConnectConfig(tools=[types.Tool(function_declarations=[
+        types.FunctionDeclaration.model_validate(THERMOSTAT)])])
+    async with make_emulator() as emu, client_for(emu).aio.live.connect(model=MODEL, config=config) as session:
+        await session.send_client_content(turns=text("Set the thermostat to twenty one degrees."),
+                                          turn_complete=False)
+        await session.send_client_content(turns=text("."), turn_complete=True)
+        turn = await receive_turn(session, until=_call_or_end)
+    (call,) = turn.tool_calls
+    assert (call.name, call.args) == ("set_thermostat", {"temperature": 21})
+
+
 async def test_a_text_reply_counts_text_tokens(make_emulator: Callable[..., Any]) -> None:
     config = types.LiveConnectConfig(response_modalities=[types.Modality.TEXT])
     async with make_emulator() as emu:

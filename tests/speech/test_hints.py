@@ -44,3 +44,10 @@ def test_bias_prompt_is_a_glossary_within_budget() -> None:
     prompt = bias_prompt([f"name{i}" for i in range(500)])
     assert len(prompt) <= MAX_PROMPT_CHARS
     assert prompt.startswith("Glossary: name0, name1,") and prompt.endswith(".")
+
+
+def test_a_directive_in_capitals_is_not_a_name() -> None:
+    instruction = "You are Laura. RESPOND IN ENGLISH. YOU MUST RESPOND UNMISTAKABLY IN ENGLISH. Use the NASA data."
+    hints = session_hints(instruction)
+    assert "Laura" in hints and "NASA" in hints  # a single acronym is still worth a bias
+    assert not [hint for hint in hints if "ENGLISH" in hint or "RESPOND" in hint]

@@ -75,6 +75,8 @@ class Connection:
         self._closed = False
         self._dropped = False
         self._refusals_left = 0
+        # User text sent with turn_complete false: context for the turn that a later message completes.
+        self._held_user_text: list[str] = []
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -305,13 +307,18 @@ class Connection:
             case intake.ClientContent():
                 for text in message.model_texts:
                     session.add("model", text_tokens(text))
-                if message.turn_complete:
-                    if message.user_texts and not message.text.strip():
-                        await engine.nudge()
-                    else:
-                        await engine.text_turn(message.text)
-                elif message.user_texts:
-                    session.add("user", text_tokens(message.text))
+                if not message.turn_complete:
+                    if message.user_texts:
+                        self._held_user_text.append(message.text)
+                    return
+                held, self._held_user_text = self._held_user_text, []
+                said = " ".join([*held, message.text]).strip()
+                if not (message.user_texts or held):
+                    await engine.text_turn(message.text)
+                elif any(character.isalnum() for character in said):
+                    await engine.text_turn(said)  # the whole turn, however many messages it came in
+                else:
+                    await engine.nudge()  # only whitespace or punctuation
             case intake.RealtimeInput():
                 await self._realtime(message)
             case intake.ToolResponse():

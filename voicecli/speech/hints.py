@@ -88,6 +88,8 @@ def _names_in(text: str) -> list[str]:
     names: list[str] = []
     for match in _NAME.finditer(text):
         words = match.group(0).split()
+        if len(words) > 1 and all(word.isupper() for word in words):
+            continue  # a directive in capitals ("YOU MUST RESPOND IN ENGLISH"), not a name
         if _SENTENCE_START.search(text[: match.start()]):
             words = words[1:]  # the first word is capitalised because it starts the sentence
         while words and words[0].lower() in _COMMON:
