@@ -16,7 +16,7 @@ from voicecli.live.backends import Credentials
 from voicecli.live.probe import Failure, ProbeResult
 from voicecli.speech import INSTALL_COMMAND
 
-KEY = "AIzaSyTHIS-IS-NOT-A-REAL-KEY-0123456789ab"
+KEY = "fake-THIS-IS-NOT-A-REAL-KEY-0123456789ab"
 
 
 # ---- install -----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import json
 from tests.doctor.conftest import checks_by_name, doctor_cli
 from tests.e2e.conftest import emulator_process
 
-WRONG_KEY = "AIzaSyTHIS-IS-NOT-A-REAL-KEY-0123456789ab"
+WRONG_KEY = "fake-THIS-IS-NOT-A-REAL-KEY-0123456789ab"
 
 
 def test_offline_json_passes_with_every_check_listed() -> None:

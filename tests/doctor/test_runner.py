@@ -12,7 +12,7 @@ from tests.doctor.conftest import closed_port
 from voicecli.doctor import Check, DoctorOptions, exit_code, run_doctor
 from voicecli.doctor.runner import _guard, _scrubbed
 
-KEY = "AIzaSyTHIS-IS-NOT-A-REAL-KEY-0123456789ab"
+KEY = "fake-THIS-IS-NOT-A-REAL-KEY-0123456789ab"
 
 
 def by_name(checks: list[Check]) -> dict[str, Check]:

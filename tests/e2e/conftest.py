@@ -58,3 +58,9 @@ def emulator_process(*args: str, env: dict[str, str] | None = None) -> Iterator[
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def scripted_offline(persona: Path) -> list[str]:
+    """``talk`` arguments for a persona whose own scenario drives the emulator, steps in order."""
+    scenario = persona.with_name(f"{persona.stem}.scenario.yaml")
+    return ["--offline", "--persona", str(persona), "--scenario", str(scenario), "--no-recognition"]

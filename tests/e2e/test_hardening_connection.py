@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import random
 import time
@@ -20,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import voicecli
+from tests.e2e.conftest import scripted_offline, voicecli
 from voicecli import events as ev
 from voicecli.emulator import Emulator
 from voicecli.live.backends import Credentials, make_client
@@ -40,26 +39,8 @@ ERRORS = {"runtime": ("RuntimeError", "the speaker driver crashed"),
           "oserror": ("OSError", "No space left on device")}
 
 
-def offline_persona(persona: Path) -> list[str]:
-    """``--offline --persona P`` with P's own scenario driving the emulator, on this CLI.
-
-    Newer CLIs use a scenario only when asked (``--scenario``) and otherwise match ``--say`` lines
-    by what the emulator hears (``--no-recognition`` keeps the steps in order); older ones take
-    the scenario beside the persona by themselves.
-    """
-    from voicecli.cli.talk_cmd import talk
-
-    options = inspect.signature(talk).parameters
-    args = ["--offline", "--persona", str(persona)]
-    if "scenario" in options:
-        args += ["--scenario", str(persona.with_name(f"{persona.stem}.scenario.yaml"))]
-    if "no_recognition" in options:
-        args.append("--no-recognition")
-    return args
-
-
 def _talk_otto(error: str, *extra: str) -> Any:
-    return voicecli(*extra, "talk", *offline_persona(OTTO), "--speed", "0", "--fast", "--say", "Break it.",
+    return voicecli(*extra, "talk", *scripted_offline(OTTO), "--speed", "0", "--fast", "--say", "Break it.",
                     "--json", "--timeout", "60", env={"OTTO_ERROR": error}, timeout=60)
 
 

@@ -8,7 +8,6 @@ they are not timing assertions.
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import signal
@@ -19,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import voicecli
+from tests.e2e.conftest import scripted_offline, voicecli
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -29,27 +28,9 @@ HANG_GUARD_S = 20  # a healthy process is long gone by then; a hung one is kille
 LINES = ["Look up the moon.", "Write the report.", "Get me the ledger."]
 
 
-def offline_persona(persona: Path) -> list[str]:
-    """``--offline --persona P`` with P's own scenario driving the emulator, on this CLI.
-
-    Newer CLIs use a scenario only when asked (``--scenario``) and otherwise match ``--say`` lines
-    by what the emulator hears (``--no-recognition`` keeps the steps in order); older ones take
-    the scenario beside the persona by themselves.
-    """
-    from voicecli.cli.talk_cmd import talk
-
-    options = inspect.signature(talk).parameters
-    args = ["--offline", "--persona", str(persona)]
-    if "scenario" in options:
-        args += ["--scenario", str(persona.with_name(f"{persona.stem}.scenario.yaml"))]
-    if "no_recognition" in options:
-        args.append("--no-recognition")
-    return args
-
-
 def _talk_argv(lines: list[str], *extra: str) -> list[str]:
     says = [arg for line in lines for arg in ("--say", line)]
-    return [sys.executable, "-m", "voicecli", "talk", *offline_persona(HANK), "--speed", "0", "--fast", *says,
+    return [sys.executable, "-m", "voicecli", "talk", *scripted_offline(HANK), "--speed", "0", "--fast", *says,
             "--json", *extra]
 
 
@@ -59,7 +40,7 @@ def _events(stdout: str) -> list[dict[str, Any]]:
 
 def test_a_tool_that_never_returns_times_out_and_the_process_exits() -> None:
     """--timeout set, the tool's own timeout fires: the run ends (exit 7) instead of waiting for ever."""
-    run = voicecli("talk", *offline_persona(HANK), "--speed", "0", "--fast", "--say", LINES[0], "--json",
+    run = voicecli("talk", *scripted_offline(HANK), "--speed", "0", "--fast", "--say", LINES[0], "--json",
                    "--timeout", "60", timeout=HANG_GUARD_S)
     assert run.code == 7, run.stderr  # a tool failed: the run says so, and ends
     result = run.of_type("tool_result")
