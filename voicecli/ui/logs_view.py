@@ -156,6 +156,11 @@ def render_session(console: Console, record: SessionRecord) -> None:
         console.print(Text(f"summary: {_compact(record.result)}", style="dim"))
 
 
+def print_entry(console: Console, entry: LogEntry, started_at: float) -> None:
+    """One entry as `logs show` prints it (`logs play` calls it as playback reaches the entry)."""
+    console.print(_entry_line(entry, started_at))
+
+
 def _entry_line(entry: LogEntry, started_at: float) -> Text:
     offset = max(0.0, entry.at - started_at)
     minutes, seconds = divmod(int(offset), 60)
