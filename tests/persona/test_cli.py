@@ -122,10 +122,12 @@ def test_readme_lint_of_the_shipped_folder_passes_and_skips_the_scenario() -> No
     assert result.returncode == 0, result.stdout
     assert "personas/laura.scenario.yaml: skipped: an emulator scenario" in result.stdout
     assert "personas/laura.test.yaml: skipped: persona tests" in result.stdout
-    assert result.stdout.splitlines()[-1] == "clean: 1 file checked, 1 scenario and 1 test file skipped"
+    assert "personas/front_desk.test.yaml: skipped: persona tests" in result.stdout
+    # laura and front_desk (which hands over to laura, so laura is linted through it too).
+    assert result.stdout.splitlines()[-1] == "clean: 2 files checked, 1 scenario and 2 test files skipped"
     report = json.loads(voicecli("lint-persona", "personas/", "--format", "json", cwd=ROOT).stdout)
-    assert report["summary"] == {"files": 1, "errors": 0, "warnings": 0, "unloadable": 0, "skipped": 2,
-                                 "test_files": 1}
+    assert report["summary"] == {"files": 2, "errors": 0, "warnings": 0, "unloadable": 0, "skipped": 3,
+                                 "test_files": 2}
     assert report["exit_code"] == 0
 
 
@@ -171,7 +173,8 @@ def test_persona_list_shows_name_language_tools_and_path(tmp_path: Path, samples
     samples.write(tmp_path / "personas", "persona: [\n", name="broken.yaml", with_module=False)
     listed = json.loads(voicecli("persona", "list", "--json", cwd=tmp_path).stdout)
     by_path = {Path(entry["path"]): entry for entry in listed}
-    assert [entry["name"] for entry in listed] == ["desk.yaml", "broken", "laura", "sam", "laura"]
+    # ./personas first, then the shipped personas (front_desk, and laura shadowed by ./personas/laura.yaml).
+    assert [entry["name"] for entry in listed] == ["desk.yaml", "broken", "laura", "sam", "front_desk", "laura"]
     assert by_path[tmp_path / "personas" / "sam.yaml"]["tools"] == ["lookup_order"]
     assert by_path[tmp_path / "personas" / "sam.yaml"]["language"] == "en-GB"
     assert "not valid YAML" in by_path[tmp_path / "personas" / "broken.yaml"]["error"]
@@ -180,7 +183,7 @@ def test_persona_list_shows_name_language_tools_and_path(tmp_path: Path, samples
     text = voicecli("persona", "list", cwd=tmp_path).stdout.splitlines()
     assert text[0].split() == ["name", "language", "tools", "path"]
     assert text[4].split() == ["sam", "en-GB", "1", str(tmp_path / "personas" / "sam.yaml")]
-    assert text[5].endswith("(shadowed)")
+    assert text[6].endswith("(shadowed)") and not text[5].endswith("(shadowed)")
 
 
 def test_persona_init_writes_a_starter_that_lints_clean_and_talks(tmp_path: Path) -> None:

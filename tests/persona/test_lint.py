@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import importlib.util
+import json
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -65,8 +69,95 @@ BAD_EXAMPLES: dict[str, Mutation] = {
 }
 
 
+def _desk(folder: Path, samples: Any, **changes: Any) -> None:
+    """A second persona beside sam.yaml, for handoffs to point at."""
+    desk = samples.base_document()
+    desk["persona"].update(name="Desk", **changes)
+    samples.write(folder, desk, "desk.yaml")
+
+
+def _hand_to_desk(document: dict[str, Any], folder: Path, samples: Any, **changes: Any) -> None:
+    _desk(folder, samples, **changes)
+    document["handoffs"] = [{"to": "desk", "when": "the user asks for the desk"}]
+
+
+def _arrival_loop(document: dict[str, Any], folder: Path, samples: Any) -> None:
+    desk = samples.base_document()
+    desk["persona"]["name"] = "Desk"
+    desk["rules"][0]["tools"].append("transfer_to_sam")
+    desk["handoffs"] = [{"to": "sam.yaml", "when": "always"}]
+    samples.write(folder, desk, "desk.yaml")
+    document["rules"][0]["tools"].insert(0, "transfer_to_desk")
+    document["handoffs"] = [{"to": "desk", "when": "always"}]
+
+
+# Handoff rules need a second persona file: these mutate the document and write beside it.
+HANDOFF_EXAMPLES: dict[str, Callable[[dict[str, Any], Path, Any], object]] = {
+    "VC401": lambda d, folder, samples: d.update(handoffs=[{"to": "nobody_here", "when": "always"}]),
+    "VC402": lambda d, folder, samples: _hand_to_desk(d, folder, samples, role=None),
+    "VC403": lambda d, folder, samples: (_hand_to_desk(d, folder, samples), d["handoffs"][0].pop("when")),
+    "VC404": lambda d, folder, samples: _hand_to_desk(d, folder, samples, language="fr-FR"),
+    "VC405": _arrival_loop,
+    "VC406": lambda d, folder, samples: (_hand_to_desk(d, folder, samples), _tool(d).update(name="transfer_to_desk"),
+                                         d["rules"][0].update(tools=["transfer_to_desk"])),
+}
+
+
+MCP_SERVER = Path(__file__).parent / "mcp_lint_server.py"
+
+
+def _labels(document: dict[str, Any], tools: list[str], command: list[str] | None = None) -> None:
+    document["mcp_servers"] = [{
+        "name": "labels",
+        "command": command or [sys.executable, str(MCP_SERVER)],
+        "tools": [{"name": name, "when": "the user asks to label something"} for name in tools],
+    }]
+
+
+# Rules that need the MCP servers listed (lint-persona --mcp): each starts a real server.
+MCP_EXAMPLES: dict[str, Mutation] = {
+    "VC310": lambda d: _labels(d, ["add_label", "set_labels"]),  # set_labels takes free-form keys
+    "VC311": lambda d: _labels(d, ["add_label", "remove_label"]),  # the server has no remove_label
+}
+
+
+def _lint_with_mcp(path: Path, *flags: str) -> list[dict[str, Any]]:
+    result = subprocess.run(
+        [sys.executable, "-c", "from voicecli.cli.main import run; run()", "lint-persona", *flags,
+         "--format", "json", str(path)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    findings: list[dict[str, Any]] = json.loads(result.stdout)["files"][0]["findings"]
+    return findings
+
+
 def test_every_rule_has_a_bad_example() -> None:
-    assert set(BAD_EXAMPLES) == set(RULES)
+    examples = [set(BAD_EXAMPLES), set(HANDOFF_EXAMPLES), set(MCP_EXAMPLES)]
+    assert sum(len(codes) for codes in examples) == len(set().union(*examples))  # no code twice
+    assert set().union(*examples) == set(RULES)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("mcp") is None, reason="the mcp package is not installed")
+def test_mcp_rules_fire_only_when_the_servers_are_listed(tmp_path: Path, samples: Any) -> None:
+    for code, mutation in MCP_EXAMPLES.items():
+        document = samples.base_document()
+        mutation(document)
+        path = samples.write(tmp_path, document)
+        assert _lint_with_mcp(path) == []  # without --mcp no server is started
+        found = _lint_with_mcp(path, "--mcp")
+        assert [finding["code"] for finding in found] == [code], found
+        lines = path.read_text().splitlines()
+        assert "mcp_servers" in lines[found[0]["line"] - 1] or "name:" in lines[found[0]["line"] - 1]
+    document = samples.base_document()
+    _labels(document, ["add_label"])
+    assert _lint_with_mcp(samples.write(tmp_path, document), "--mcp") == []  # a server that fits is clean
+
+
+@pytest.mark.parametrize("code", sorted(HANDOFF_EXAMPLES))
+def test_handoff_rule_fires_on_its_bad_example(tmp_path: Path, code: str, samples: Any) -> None:
+    document = samples.base_document()
+    HANDOFF_EXAMPLES[code](document, tmp_path, samples)
+    assert code in _codes(tmp_path, document, samples)
 
 
 def test_the_base_sample_is_clean(tmp_path: Path, samples: Any) -> None:

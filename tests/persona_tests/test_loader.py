@@ -121,7 +121,7 @@ def test_scenario_none_and_a_named_scenario(files: CaseFiles) -> None:
 
 
 def test_targets_are_test_files_folders_or_personas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert find_test_files([str(ROOT / "personas")]) == [LAURA_TESTS]
+    assert find_test_files([str(ROOT / "personas")]) == [ROOT / "personas" / "front_desk.test.yaml", LAURA_TESTS]
     assert find_test_files([str(ROOT / "personas" / "laura.yaml")]) == [LAURA_TESTS]
     monkeypatch.chdir(ROOT)
     found = find_test_files(["laura", str(LAURA_TESTS)])

@@ -18,6 +18,7 @@ from voicecli.errors import PersonaError
 
 if TYPE_CHECKING:
     from voicecli.persona import Persona
+    from voicecli.persona.lint import Finding
     from voicecli.ui.lint_view import FileReport
 
 persona_app = typer.Typer(name="persona", help="Inspect, list and create personas.", no_args_is_help=True)
@@ -42,6 +43,13 @@ def shown_persona(persona: Persona) -> dict[str, Any]:
         "function_declarations": function_declarations(persona),
         "greeting_prompt": greeting_prompt(persona),
         "session": asdict(persona.session),
+        "builtin_tools": persona.builtin_tools,
+        "handoffs": [
+            {**asdict(handoff), "tool_name": handoff.tool_name} for handoff in persona.handoffs
+        ],
+        "mcp_servers": [asdict(server) for server in persona.mcp_servers],
+        # Which declarations come from a Python handler's signature rather than the file.
+        "derived": {tool.name: list(tool.derived) for tool in persona.tools if tool.derived},
     }
 
 
@@ -129,7 +137,7 @@ def _lint_targets(target: str | None) -> list[Path]:
     return [resolve_persona_path(target)]
 
 
-def _lint_one(path: Path) -> FileReport:
+def _lint_one(path: Path, *, mcp: bool = False) -> FileReport:
     from voicecli.persona import load_persona
     from voicecli.persona.lint import lint_persona
     from voicecli.persona.loader import is_scenario_file, is_test_file
@@ -140,9 +148,36 @@ def _lint_one(path: Path) -> FileReport:
     if is_test_file(path):
         return FileReport(str(path), skipped="persona tests (docs/testing-personas.md), not a persona")
     try:
-        return FileReport(str(path), findings=lint_persona(load_persona(path)))
+        persona = load_persona(path)
     except PersonaError as error:
         return FileReport(str(path), load_error=error)
+    findings = lint_persona(persona)
+    if mcp and persona.mcp_servers:
+        findings = sorted([*findings, *_listed_mcp_findings(persona)], key=lambda f: (f.line, f.code))
+    return FileReport(str(path), findings=findings)
+
+
+def _listed_mcp_findings(persona: Persona) -> list[Finding]:
+    """Start (or reach) the persona's MCP servers, list their tools, and say what the Live API cannot take."""
+    import asyncio
+
+    from voicecli.errors import VoicecliError
+    from voicecli.persona.lint import mcp_findings
+    from voicecli.tools.mcp import mcp_tools
+
+    notices: list[str] = []
+
+    async def listing() -> None:
+        async with mcp_tools(persona, notices):
+            pass
+
+    try:
+        asyncio.run(listing())
+    except VoicecliError as error:  # a server that does not start or answer, a chosen tool it lacks
+        problems = error.problems if isinstance(error, PersonaError) else []
+        detail = f" ({'; '.join(problems)})" if problems else ""
+        return mcp_findings(persona, notices, failure=f"{error.message}{detail}")
+    return mcp_findings(persona, notices)
 
 
 @app.command("lint-persona")
@@ -155,6 +190,10 @@ def lint_persona_command(
         ),
     ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Count warnings as errors.")] = False,
+    mcp: Annotated[
+        bool,
+        typer.Option("--mcp", help="Also start the personas' MCP servers and check the tools they list."),
+    ] = False,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="Output format.")
     ] = OutputFormat.text,
@@ -173,7 +212,7 @@ def lint_persona_command(
         except PersonaError as error:  # an unknown name: report it like an unreadable file
             reports.append(FileReport(str(target), load_error=error))
             continue
-        reports.extend(_lint_one(path) for path in paths)
+        reports.extend(_lint_one(path, mcp=mcp) for path in paths)
     if any(report.load_error for report in reports):
         code = 2
     elif any(f.severity == "error" or strict for report in reports for f in report.findings):

@@ -1,8 +1,8 @@
 """The Live models the emulator serves, and what each accepts in ``setup``.
 
-Sources for each fact are listed in docs/emulator.md ("Models"). Where field reports disagree with the
-documentation, the documented behaviour is the default and ``field_reports=True`` switches to what was
-reported (see ``EmulatorOptions.field_reports``).
+Sources for each fact are listed in docs/models.md (summarised in docs/emulator.md, "Models"). Where
+field reports disagree with the documentation, the documented behaviour is the default and
+``field_reports=True`` switches to what was reported (see ``EmulatorOptions.field_reports``).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ Backend = Literal["developer", "vertex"]
 Support = Literal["supported", "always_on", "refused"]
 Thinking = Literal["level", "budget", "refused"]
 Kind = Literal["dialog", "translate", "transcribe"]
+TextInput = Literal["client_content", "realtime_input"]
 
 BOTH: frozenset[Backend] = frozenset({"developer", "vertex"})
 DEVELOPER: frozenset[Backend] = frozenset({"developer"})
@@ -36,6 +37,11 @@ class ModelSpec:
     proactive_audio: Support = "supported"
     affective_dialog: Support = "supported"
     thinking: Thinking = "budget"
+    thinking_levels: frozenset[str] = frozenset()  # the thinking_level values a "level" model accepts
+    transparent_resumption: frozenset[Backend] = VERTEX
+    google_search: bool = True
+    media_resolution: frozenset[Backend] = BOTH  # backends on which generation_config.media_resolution is accepted
+    text_input: TextInput = "client_content"  # how a typed turn is accepted mid-session
     # The developer API accepts proactivity and affective dialog only on v1alpha for this model.
     alpha_only_features: bool = False
     # Field report: a TEXT modality is closed with 1011 rather than accepted.
@@ -43,20 +49,24 @@ class ModelSpec:
 
 
 _LIVE_38 = ModelSpec("gemini-3.8-live", BOTH, default_behavior="NON_BLOCKING", proactive_audio="always_on",
-                     affective_dialog="refused", thinking="refused")
+                     affective_dialog="refused", thinking="refused", media_resolution=VERTEX)
 _FLASH_31 = ModelSpec("gemini-3.1-flash-live-preview", DEVELOPER, modalities=frozenset({"AUDIO", "TEXT"}),
                       non_blocking=False, scheduling=False, proactive_audio="refused", affective_dialog="refused",
-                      thinking="level", text_fails_internally=True)
-_NATIVE_25 = ModelSpec("gemini-2.5-flash-native-audio-preview-12-2025", DEVELOPER, alpha_only_features=True)
-_NATIVE_25_VERTEX = ModelSpec("gemini-live-2.5-flash-native-audio", VERTEX)
+                      thinking="level", thinking_levels=frozenset({"minimal", "low", "medium", "high"}),
+                      text_input="realtime_input", text_fails_internally=True)
+_NATIVE_25 = ModelSpec("gemini-2.5-flash-native-audio-preview-12-2025", DEVELOPER, alpha_only_features=True,
+                       text_input="realtime_input")
+_NATIVE_25_VERTEX = ModelSpec("gemini-live-2.5-flash-native-audio", VERTEX, text_input="realtime_input")
 _TRANSLATE = ModelSpec("gemini-3.5-live-translate-preview", DEVELOPER, kind="translate", non_blocking=False,
-                       scheduling=False, proactive_audio="refused", affective_dialog="refused", thinking="refused")
+                       scheduling=False, proactive_audio="refused", affective_dialog="refused", thinking="refused",
+                       google_search=False, text_input="realtime_input")
 
 MODELS: dict[str, ModelSpec] = {
     spec.model_id: spec
     for spec in (
         _LIVE_38,
-        replace(_LIVE_38, model_id="gemini-3.8-live-extended-thinking", blocking_allowed=False, thinking="level"),
+        replace(_LIVE_38, model_id="gemini-3.8-live-extended-thinking", blocking_allowed=False, thinking="level",
+                thinking_levels=frozenset({"low", "medium", "high"})),
         _FLASH_31,
         replace(_FLASH_31, model_id="gemini-3.1-flash-live-preview-04-2026", backends=VERTEX),
         _NATIVE_25,

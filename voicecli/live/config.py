@@ -2,7 +2,9 @@
 
 Everything the service needs to behave is explicit here: the system instruction, tool
 declarations, the speech and transcription languages, context window compression, activity
-detection and session resumption.
+detection and session resumption. The persona's model-dependent ``session`` settings go through the
+model table first (``voicecli.live.models.plan_session``): what the model cannot take is adjusted with
+a notice, or refused (exit 2) before anything connects.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from google.genai import types
 
-from voicecli.live.models import adjust_declarations
+from voicecli.errors import UsageError
+from voicecli.live.models import SessionPlan, SessionWants, adjust_declarations, plan_session
 from voicecli.persona.instructions import compile_instructions, function_declarations
 
 if TYPE_CHECKING:
@@ -80,12 +83,22 @@ def build_live_config(persona: Persona, settings: TalkSettings) -> types.LiveCon
         DEFAULT_TARGET_TOKENS, trigger // 2
     )
     declarations = [types.FunctionDeclaration.model_validate(d) for d in _declarations(persona, settings)[0]]
+    plan = session_plan(persona, settings)
+    wants = plan.wants
+    tools: list[types.ToolUnion] = [types.Tool(function_declarations=declarations)] if declarations else []
+    tools += [_BUILTIN_TOOLS[name]() for name in wants.builtin_tools]
 
     return types.LiveConnectConfig(
+        http_options=types.HttpOptions(api_version=plan.api_version) if plan.api_version else None,
         response_modalities=[types.Modality.AUDIO],
         system_instruction=types.Content(role="user", parts=[types.Part(text=instruction)]),
-        tools=[types.Tool(function_declarations=declarations)] if declarations else None,
+        tools=tools or None,
         speech_config=speech,
+        proactivity=(types.ProactivityConfig(proactive_audio=wants.proactive_audio)
+                     if wants.proactive_audio is not None else None),
+        enable_affective_dialog=wants.affective_dialog,
+        thinking_config=_thinking(wants),
+        media_resolution=(_MEDIA_RESOLUTION[wants.media_resolution] if wants.media_resolution else None),
         input_audio_transcription=types.AudioTranscriptionConfig(
             language_codes=list(persona.session.input_transcription_languages) or None
         ),
@@ -97,16 +110,70 @@ def build_live_config(persona: Persona, settings: TalkSettings) -> types.LiveCon
         ),
         realtime_input_config=types.RealtimeInputConfig(
             automatic_activity_detection=types.AutomaticActivityDetection(
-                disabled=vad_mode(persona, settings) == "local"
-            )
+                disabled=not wants.server_vad,
+                start_of_speech_sensitivity=(_START[wants.start_sensitivity] if wants.start_sensitivity else None),
+                end_of_speech_sensitivity=(_END[wants.end_sensitivity] if wants.end_sensitivity else None),
+                prefix_padding_ms=wants.prefix_padding_ms,
+                silence_duration_ms=wants.silence_duration_ms,
+            ),
+            activity_handling=_HANDLING[wants.activity_handling] if wants.activity_handling else None,
         ),
         session_resumption=types.SessionResumptionConfig(
             handle=settings.resumption_handle,
             # Transparent resumption (acknowledged client frames) exists only on Vertex AI; the
             # SDK refuses it on the Developer API.
-            transparent=True if settings.backend == "vertex" else None,
+            transparent=True if plan.transparent_resumption else None,
         ),
     )
+
+
+_BUILTIN_TOOLS = {"google_search": lambda: types.Tool(google_search=types.GoogleSearch())}
+_START = {"low": types.StartSensitivity.START_SENSITIVITY_LOW, "high": types.StartSensitivity.START_SENSITIVITY_HIGH}
+_END = {"low": types.EndSensitivity.END_SENSITIVITY_LOW, "high": types.EndSensitivity.END_SENSITIVITY_HIGH}
+_HANDLING = {"interrupt": types.ActivityHandling.START_OF_ACTIVITY_INTERRUPTS,
+             "no_interrupt": types.ActivityHandling.NO_INTERRUPTION}
+_MEDIA_RESOLUTION = {"low": types.MediaResolution.MEDIA_RESOLUTION_LOW,
+                     "medium": types.MediaResolution.MEDIA_RESOLUTION_MEDIUM,
+                     "high": types.MediaResolution.MEDIA_RESOLUTION_HIGH}
+_LEVELS = {"minimal": types.ThinkingLevel.MINIMAL, "low": types.ThinkingLevel.LOW,
+           "medium": types.ThinkingLevel.MEDIUM, "high": types.ThinkingLevel.HIGH}
+
+
+def _thinking(wants: SessionWants) -> types.ThinkingConfig | None:
+    if wants.thinking_level is not None:
+        return types.ThinkingConfig(thinking_level=_LEVELS[wants.thinking_level])
+    if wants.thinking_budget is not None:
+        return types.ThinkingConfig(thinking_budget=wants.thinking_budget)
+    return None
+
+
+def session_wants(persona: Persona, settings: TalkSettings) -> SessionWants:
+    """The persona's model-dependent settings, as asked for (before the model's rules)."""
+    session = persona.session
+    thinking, detection = session.thinking, session.activity_detection
+    unknown = [name for name in persona.builtin_tools if name not in _BUILTIN_TOOLS]
+    if unknown:
+        raise UsageError(f"voicecli has no built-in tool {unknown[0]!r}", hint="built-in tools: google_search")
+    return SessionWants(
+        proactive_audio=session.proactive_audio,
+        affective_dialog=session.affective_dialog,
+        thinking_level=thinking.level if thinking else None,
+        thinking_budget=thinking.budget if thinking else None,
+        start_sensitivity=detection.start_sensitivity if detection else None,
+        end_sensitivity=detection.end_sensitivity if detection else None,
+        prefix_padding_ms=detection.prefix_padding_ms if detection else None,
+        silence_duration_ms=detection.silence_duration_ms if detection else None,
+        activity_handling=session.activity_handling,
+        media_resolution=session.media_resolution,
+        builtin_tools=tuple(persona.builtin_tools),
+        has_tools=bool(persona.function_tools or persona.handoffs),
+        server_vad=vad_mode(persona, settings) == "server",
+    )
+
+
+def session_plan(persona: Persona, settings: TalkSettings) -> SessionPlan:
+    """The session settings fitted to the chosen model (raises UsageError when the persona cannot run on it)."""
+    return plan_session(session_wants(persona, settings), model_for(persona, settings), settings.backend)
 
 
 def _declarations(persona: Persona, settings: TalkSettings) -> tuple[list[dict[str, Any]], list[str]]:
@@ -114,8 +181,12 @@ def _declarations(persona: Persona, settings: TalkSettings) -> tuple[list[dict[s
 
 
 def setup_notices(persona: Persona, settings: TalkSettings) -> list[str]:
-    """What the chosen model forces to change in the persona's setup, one line each (shown before connecting)."""
-    return _declarations(persona, settings)[1]
+    """What the chosen model forces to change in the persona's setup, one line each (shown before connecting).
+
+    Raises UsageError (exit 2) when the persona cannot run on the model at all.
+    """
+    plan = session_plan(persona, settings)
+    return [*_declarations(persona, settings)[1], *plan.notices]
 
 
 def config_as_json(config: types.LiveConnectConfig) -> dict[str, Any]:

@@ -5,10 +5,11 @@ Pure and deterministic: the same persona always compiles to the same text (snaps
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from voicecli.persona.language import language_name
-from voicecli.persona.model import Persona, Step, ToolSpec
+from voicecli.persona.model import HANDOFF_TOOL_PREFIX, Handoff, Persona, Step, ToolSpec
 
 # An invocation condition reads as a clause after "Call the `x` tool ..." when it opens with one of these.
 _CONDITION_OPENERS = ("when", "after", "once", "if", "before", "as", "only", "whenever", "right", "as soon")
@@ -27,11 +28,29 @@ def condition_clause(when: str) -> str:
     return "when " + text[0].lower() + text[1:] if text else "when needed"
 
 
-def tool_sentence(tool_name: str, tool: ToolSpec | None) -> str:
+def tool_sentence(tool_name: str, tool: ToolSpec | Handoff | None) -> str:
     """One sentence per invocation, naming the tool and its condition."""
+    verb = "Use the built-in" if isinstance(tool, ToolSpec) and tool.builtin else "Call the"
     if tool is None or not tool.when:
-        return f"Call the `{tool_name}` tool."
-    return f"Call the `{tool_name}` tool {condition_clause(tool.when)}."
+        return f"{verb} `{tool_name}` tool."
+    return f"{verb} `{tool_name}` tool {condition_clause(tool.when)}."
+
+
+def _callable(persona: Persona, name: str) -> ToolSpec | Handoff | None:
+    return persona.tool(name) or persona.handoff_for_tool(name)
+
+
+def _any_step_sentences(persona: Persona) -> list[str]:
+    """Built-in tools, MCP tools and handoffs that no step names: each its own sentence, usable at any step."""
+    named = {name for step in persona.rules for name in step.tools}
+    tools = [
+        tool for tool in persona.tools
+        if tool.name not in named and (tool.builtin or (tool.handler is not None and tool.handler.mcp))
+    ]
+    handoffs = [handoff for handoff in persona.handoffs if handoff.tool_name not in named]
+    return [tool_sentence(tool.name, tool) for tool in tools] + [
+        tool_sentence(handoff.tool_name, handoff) for handoff in handoffs
+    ]
 
 
 def _sentence(text: str) -> str:
@@ -59,17 +78,22 @@ def _persona_section(persona: Persona) -> list[str]:
 def _step_lines(number: int, step: Step, persona: Persona) -> list[str]:
     title = f"## Step {number}: {step.title}" if step.title else f"## Step {number}"
     lines = [title, _KIND_NOTES[step.kind], _sentence(step.instructions)]
-    lines.extend(tool_sentence(name, persona.tool(name)) for name in step.tools)
+    lines.extend(tool_sentence(name, _callable(persona, name)) for name in step.tools)
     return lines
 
 
 def _rules_section(persona: Persona) -> list[str]:
-    if not persona.rules:
+    any_step = _any_step_sentences(persona)
+    if not persona.rules and not any_step:
         return []
-    lines = ["# Conversational rules", "Follow these steps in order."]
+    lines = ["# Conversational rules"]
+    if persona.rules:
+        lines.append("Follow these steps in order.")
     for number, step in enumerate(persona.rules, start=1):
         lines.append("")
         lines.extend(_step_lines(number, step, persona))
+    if any_step:
+        lines.extend(["", "## At any step", *any_step])
     return lines
 
 
@@ -106,10 +130,34 @@ def tool_description(tool: ToolSpec) -> str:
     return " ".join(parts)
 
 
+def handoff_description(handoff: Handoff) -> str:
+    """What a transfer function does, with its condition folded in."""
+    target = handoff.tool_name.removeprefix(HANDOFF_TOOL_PREFIX).replace("_", " ")
+    parts = [f"Hands the conversation over to the {target} agent, who continues it with the user."]
+    if handoff.when:
+        parts.append(f"Call it {condition_clause(handoff.when)}.")
+    parts.append("First tell the user in one short sentence that you are passing them on.")
+    return " ".join(parts)
+
+
+HANDOFF_PARAMETERS: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "reason": {
+            "type": "string",
+            "description": "Why the conversation is handed over, in a few words the next agent can act on.",
+        }
+    },
+}
+
+
 def function_declarations(persona: Persona) -> list[dict[str, Any]]:
-    """FunctionDeclaration dicts (SDK field names) for every tool, in file order."""
+    """FunctionDeclaration dicts (SDK field names): every function tool in file order, then the handoffs.
+
+    Built-in tools are not functions: ``Persona.builtin_tools`` lists them for the setup.
+    """
     declarations = []
-    for tool in persona.tools:
+    for tool in persona.function_tools:
         declaration: dict[str, Any] = {
             "name": tool.name,
             "description": tool_description(tool),
@@ -118,6 +166,14 @@ def function_declarations(persona: Persona) -> list[dict[str, Any]]:
         if tool.behavior == "non_blocking":
             declaration["behavior"] = "NON_BLOCKING"
         declarations.append(declaration)
+    for handoff in persona.handoffs:
+        declarations.append(
+            {
+                "name": handoff.tool_name,
+                "description": handoff_description(handoff),
+                "parameters": copy.deepcopy(HANDOFF_PARAMETERS),
+            }
+        )
     return declarations
 
 

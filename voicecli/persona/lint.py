@@ -8,12 +8,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Literal
 
+from voicecli.errors import PersonaError
 from voicecli.persona.bindings import command_executable, python_binding_problem
+from voicecli.persona.handoffs import arrival_loop, load_handoff_target
 from voicecli.persona.instructions import compile_instructions
-from voicecli.persona.language import is_well_formed
-from voicecli.persona.model import Persona
+from voicecli.persona.language import is_well_formed, primary_language
+from voicecli.persona.model import Handoff, Persona
 from voicecli.persona.schema import SECTION_ORDER
 from voicecli.persona.source import PathKey
 
@@ -83,7 +86,8 @@ RULES: dict[str, Rule] = {
             "VC104",
             "section-order",
             "warning",
-            "Sections are not in the order persona, greeting, rules, guardrails, tools, session.",
+            "Sections are not in the order persona, greeting, rules, guardrails, tools, mcp_servers, "
+            "handoffs, session.",
         ),
         Rule("VC105", "accent-without-language", "error", "An accent is set without an explicit language."),
         Rule("VC106", "invalid-language-code", "error", "A language code is not a valid BCP-47 tag."),
@@ -121,13 +125,42 @@ RULES: dict[str, Rule] = {
         Rule("VC307", "tool-name-not-snake-case", "error", "A tool name is not snake_case."),
         Rule("VC308", "tool-name-duplicate", "error", "Two tools share a name."),
         Rule("VC309", "handler-unresolved", "error", "A handler binding does not resolve."),
+        Rule(
+            "VC310",
+            "mcp-schema-inexpressible",
+            "warning",
+            "Part of an MCP tool's input schema cannot be expressed to the Live API (lint-persona --mcp).",
+        ),
+        Rule(
+            "VC311",
+            "mcp-server-unavailable",
+            "error",
+            "An MCP server cannot be started, reached or listed, or lacks a chosen tool (lint-persona --mcp).",
+        ),
+        Rule("VC401", "handoff-target-missing", "error", "A handoff names a persona that cannot be loaded."),
+        Rule("VC402", "handoff-target-not-clean", "error", "A handoff's target persona has lint errors."),
+        Rule("VC403", "handoff-condition-missing", "error", "A handoff has no condition (when)."),
+        Rule(
+            "VC404",
+            "handoff-language-mismatch",
+            "error",
+            "A handoff's target speaks another language and the switch is not marked explicit.",
+        ),
+        Rule(
+            "VC405",
+            "handoff-loop",
+            "error",
+            "Agents hand over to each other on arrival in a loop the user never gets a turn to break.",
+        ),
+        Rule("VC406", "handoff-name-clash", "error", "A handoff's transfer tool name is already taken."),
     )
 }
 
 
 class _Report:
-    def __init__(self, persona: Persona) -> None:
+    def __init__(self, persona: Persona, linting: frozenset[Path] = frozenset()) -> None:
         self.persona = persona
+        self.linting = linting
         self.findings: list[Finding] = []
 
     def add(self, code: str, path: PathKey, message: str, severity: Severity | None = None) -> None:
@@ -183,9 +216,15 @@ def _tool_names_in(text: str, names: set[str]) -> list[str]:
     return list(dict.fromkeys(word for word in words if word in names))
 
 
+def _late_names(persona: Persona) -> set[str]:
+    """Names a step may list besides the declared tools: MCP tools (declared at start-up) and handoffs."""
+    chosen = {choice.name for server in persona.mcp_servers for choice in server.tools}
+    return chosen | {handoff.tool_name for handoff in persona.handoffs}
+
+
 def _check_steps(report: _Report) -> None:
     persona = report.persona
-    declared = {tool.name for tool in persona.tools}
+    declared = {tool.name for tool in persona.tools} | _late_names(persona)
     used: set[str] = set()
     for index, step in enumerate(persona.rules):
         for position, name in enumerate(step.tools):
@@ -217,7 +256,7 @@ def _check_steps(report: _Report) -> None:
                 f"step has {words} words (limit {MAX_STEP_WORDS}): split it or chain prompts",
             )
     for index, tool in enumerate(persona.tools):
-        if tool.name not in used:
+        if tool.name not in used and tool.builtin is None:  # built-in tools may be used at any step
             report.add("VC202", ("tools", index, "name"), f"tool {tool.name!r} is not used by any step")
     words = len(compile_instructions(persona).split())
     if words > MAX_INSTRUCTION_WORDS:
@@ -282,6 +321,8 @@ def _check_tools(report: _Report) -> None:
         seen.add(tool.name)
         if not tool.when:
             report.add("VC301", at, f"tool {tool.name!r} has no 'when': say when the agent should call it")
+        if tool.builtin is not None:
+            continue
         if not tool.description:
             report.add("VC302", at, f"tool {tool.name!r} has no description", severity="error")
         elif len(tool.description.split()) < MIN_DESCRIPTION_WORDS:
@@ -296,14 +337,16 @@ def _check_tools(report: _Report) -> None:
 
 
 def _check_handler(report: _Report, index: int) -> None:
-    tool = report.persona.tools[index]
+    handler = report.persona.tools[index].handler
     folder = report.persona.folder
-    if tool.handler.python is not None:
-        problem = python_binding_problem(folder, tool.handler.python)
+    if handler is None:
+        return
+    if handler.python is not None:
+        problem = python_binding_problem(folder, handler.python)
         if problem:
             report.add("VC309", ("tools", index, "handler", "python"), problem)
-    elif tool.handler.command:
-        program = tool.handler.command[0]
+    elif handler.command:
+        program = handler.command[0]
         if command_executable(folder, program) is None:
             report.add(
                 "VC309",
@@ -312,17 +355,121 @@ def _check_handler(report: _Report, index: int) -> None:
             )
 
 
+def _check_mcp_servers(report: _Report) -> None:
+    for index, server in enumerate(report.persona.mcp_servers):
+        at: PathKey = ("mcp_servers", index)
+        for position, choice in enumerate(server.tools):
+            if not choice.when:
+                report.add(
+                    "VC301",
+                    (*at, "tools", position),
+                    f"MCP tool {choice.name!r} has no 'when': say when the agent should call it",
+                )
+        if server.command and command_executable(report.persona.folder, server.command[0]) is None:
+            report.add(
+                "VC309",
+                (*at, "command"),
+                f"command {server.command[0]!r} is not an executable file or on PATH",
+            )
+
+
+def _check_handoffs(report: _Report) -> None:
+    persona = report.persona
+    taken = {tool.name for tool in persona.tools} | {
+        choice.name for server in persona.mcp_servers for choice in server.tools
+    }
+    for index, handoff in enumerate(persona.handoffs):
+        at: PathKey = ("handoffs", index)
+        if not handoff.when:
+            report.add("VC403", at, f"handoff to {handoff.target!r} has no 'when': say when to transfer")
+        if handoff.tool_name in taken:
+            report.add(
+                "VC406", (*at, "to"), f"{handoff.tool_name!r} is already the name of a tool or another handoff"
+            )
+        taken.add(handoff.tool_name)
+        try:
+            target = load_handoff_target(persona, handoff)
+        except PersonaError as error:
+            detail = f": {error.problems[0]}" if error.problems else ""
+            report.add("VC401", (*at, "to"), f"{error.message}{detail}")
+            continue
+        _check_target_language(report, handoff, target, at)
+        if target.path.resolve() not in report.linting:
+            errors = [
+                finding
+                for finding in lint_persona(target, _linting=report.linting)
+                if finding.severity == "error"
+            ]
+            if errors:
+                first = errors[0]
+                report.add(
+                    "VC402",
+                    (*at, "to"),
+                    f"{target.path} has {len(errors)} lint error(s), first {first.code} at line "
+                    f"{first.line}: {first.message}",
+                )
+    loop = arrival_loop(persona) if persona.handoffs else None
+    if loop:
+        report.add(
+            "VC405",
+            ("handoffs",),
+            f"{' -> '.join(loop)} each hand over as soon as they take over: the user never gets a turn; "
+            "let the first step of one of them talk with the user before transferring",
+        )
+
+
+def _check_target_language(report: _Report, handoff: Handoff, target: Persona, at: PathKey) -> None:
+    ours, theirs = report.persona.persona.language, target.persona.language
+    same = (primary_language(ours) if ours else None) == (primary_language(theirs) if theirs else None)
+    if not same and not handoff.language_switch:
+        report.add(
+            "VC404",
+            at,
+            f"{target.name} speaks {theirs or 'no set language'} and this persona {ours or 'no set language'}: "
+            "match them, or set language_switch: true if the switch is intended",
+        )
+
+
 CHECKS: tuple[Callable[[_Report], None], ...] = (
     _check_sections,
     _check_persona_block,
     _check_steps,
     _check_tools,
+    _check_mcp_servers,
+    _check_handoffs,
 )
 
 
-def lint_persona(persona: Persona) -> list[Finding]:
-    """Every finding for ``persona``, sorted by line."""
+def mcp_findings(persona: Persona, notices: list[str], failure: str | None = None) -> list[Finding]:
+    """Findings from listing the persona's MCP servers (``lint-persona --mcp`` does the listing).
+
+    ``notices`` are ``"server.tool: where: what"`` lines of schema the Live API cannot express;
+    ``failure`` says why the servers could not all be listed.
+    """
     report = _Report(persona)
+    index = {server.name: position for position, server in enumerate(persona.mcp_servers)}
+    for notice in notices:
+        qualified, _, problem = notice.partition(": ")
+        server, _, tool = qualified.partition(".")
+        position = index.get(server)
+        where: PathKey = ("mcp_servers",) if position is None else ("mcp_servers", position)
+        if position is not None:
+            chosen = [choice.name for choice in persona.mcp_servers[position].tools]
+            if tool in chosen:
+                where = (*where, "tools", chosen.index(tool))
+        report.add("VC310", where, f"MCP tool {qualified}: {problem}")
+    if failure:
+        report.add("VC311", ("mcp_servers",), failure)
+    return report.findings
+
+
+def lint_persona(persona: Persona, *, _linting: frozenset[Path] = frozenset()) -> list[Finding]:
+    """Every finding for ``persona``, sorted by line.
+
+    ``_linting`` holds the personas already being linted up a chain of handoffs, so a loop of handoffs
+    lints each persona once.
+    """
+    report = _Report(persona, _linting | {persona.path.resolve()})
     for check in CHECKS:
         check(report)
     return sorted(report.findings, key=lambda finding: (finding.line, finding.code))

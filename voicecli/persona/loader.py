@@ -2,33 +2,27 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from voicecli.errors import PersonaError
 from voicecli.paths import personas_dir
+from voicecli.persona.derive import Derived, derived_fields
 from voicecli.persona.model import (
     DEFAULT_TOOL_TIMEOUT_S,
-    Compression,
-    Example,
-    Greeting,
-    Guardrails,
-    HandlerBinding,
+    EMPTY_PARAMETERS,
+    Document,
     Persona,
-    PersonaInfo,
-    Session,
-    Step,
+    ToolEntry,
     ToolSpec,
 )
 from voicecli.persona.schema import SECTION_ORDER
-from voicecli.persona.source import SourceMap, read_document
-from voicecli.persona.validate import Validator
+from voicecli.persona.source import SourceMap, format_path, read_document
+from voicecli.persona.validate import validate_document
 
 PERSONA_SUFFIXES = (".yaml", ".yml")
-PYTHON_BINDING = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$")
 # Emulator scenarios (docs/scenarios.md) live beside personas; these mark them so they are never read as one.
 SCENARIO_SUFFIXES = tuple(f".scenario{suffix}" for suffix in PERSONA_SUFFIXES)
 SCENARIO_FOLDER = "scenarios"
@@ -149,76 +143,73 @@ def load_persona(name_or_path: str | Path) -> Persona:
     data, source = read_document(path)
     if data is None:
         raise PersonaError(f"{path} is empty", [f"{path}:1: expected a mapping with a 'persona' section"])
-    validator = Validator(source)
-    if validator.check(data):
-        _check_consistency(data, validator)
-    if validator.problems:
-        count = len(validator.problems)
-        raise PersonaError(f"{path} has {count} problem{'s' if count > 1 else ''}", validator.problems)
-    return _build(path, data, source)
+    document, problems = validate_document(data, source)
+    derived: dict[int, Derived] = {}
+    if document is not None:
+        derived = _derive_tools(document, path.parent)
+        problems = [
+            f"{source.where(('tools', index, 'handler', 'python'))}: "
+            f"{format_path(('tools', index, 'handler', 'python'))}: {found.problem}"
+            for index, found in derived.items()
+            if found.problem
+        ]
+    if problems or document is None:
+        count = len(problems)
+        raise PersonaError(f"{path} has {count} problem{'s' if count > 1 else ''}", problems)
+    return _build(path, document, data, source, derived)
 
 
-def _check_consistency(data: dict[str, Any], validator: Validator) -> None:
-    """Rules the field-by-field check cannot express."""
-    for index, tool in enumerate(data.get("tools") or []):
-        handler = tool["handler"]
-        at = ("tools", index, "handler")
-        chosen = [key for key in ("python", "command") if handler.get(key) is not None]
-        if len(chosen) != 1:
-            validator.report(at, "needs exactly one of 'python' or 'command'")
-        python = handler.get("python")
-        if python is not None and not PYTHON_BINDING.match(python):
-            validator.report((*at, "python"), f"expected 'module:function', got {python!r}")
-    persona = data.get("persona") or {}
-    session = data.get("session") or {}
-    if persona.get("voice") and session.get("voice") and persona["voice"] != session["voice"]:
-        validator.report(("session", "voice"), "differs from persona.voice; set the voice in one place")
-    compression = session.get("compression") or {}
-    trigger, target = compression.get("trigger_tokens"), compression.get("target_tokens")
-    if trigger is not None and target is not None and target >= trigger:
-        validator.report(("session", "compression", "target_tokens"), "must be smaller than trigger_tokens")
+def _derive_tools(document: Document, folder: Path) -> dict[int, Derived]:
+    """Index -> description/parameters derived for Python-handler tools that omit them."""
+    found: dict[int, Derived] = {}
+    for index, tool in enumerate(document.tools):
+        python = tool.handler.python if tool.handler else None
+        if python is None or (tool.description is not None and tool.parameters is not None):
+            continue
+        written = {key: True for key in ("description", "parameters") if getattr(tool, key) is not None}
+        found[index] = derived_fields(python, folder, written)
+    return found
 
 
-def _present(mapping: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in mapping.items() if value is not None}
-
-
-def _build(path: Path, data: dict[str, Any], source: SourceMap) -> Persona:
-    info = _present(data.get("persona") or {})
-    session = _present(data.get("session") or {})
-    language = info.get("language")
-    info["voice"] = info.get("voice") or session.pop("voice", None)
-    session.pop("voice", None)
-    default_languages = [language] if language else []
-    greeting = _present(data["greeting"]) if data.get("greeting") is not None else None
-    guardrails = _present(data["guardrails"]) if data.get("guardrails") is not None else None
+def _build(path: Path, document: Document, data: dict[str, Any], source: SourceMap,
+           derived: dict[int, Derived]) -> Persona:
+    """The persona the rest of voicecli reads: the voice in one place, transcription in the persona's
+    language unless set, every tool as a ``ToolSpec``."""
+    info, session = document.persona, document.session
+    voice = info.voice or session.voice
+    languages = [info.language] if info.language else []
     return Persona(
         path=path,
-        persona=PersonaInfo(**info),
-        greeting=Greeting(text=greeting["text"], facts=greeting.get("facts") or {}) if greeting else None,
-        rules=[Step(**_present(step)) for step in data.get("rules") or []],
-        guardrails=Guardrails(
-            must_not=guardrails.get("must_not") or [],
-            examples=[Example(item["if"], item["then"]) for item in guardrails.get("examples") or []],
-        )
-        if guardrails is not None
-        else None,
-        tools=[_build_tool(tool) for tool in data.get("tools") or []],
-        session=Session(
-            model=session.get("model"),
-            vad=session.get("vad", "server"),
-            compression=Compression(**_present(session.get("compression") or {})),
-            input_transcription_languages=session.get("input_transcription_languages") or default_languages,
-            output_transcription_languages=session.get("output_transcription_languages") or default_languages,
+        persona=replace(info, voice=voice),
+        greeting=document.greeting,
+        rules=document.rules,
+        guardrails=document.guardrails,
+        tools=[_build_tool(tool, derived.get(index)) for index, tool in enumerate(document.tools)],
+        handoffs=document.handoffs,
+        mcp_servers=document.mcp_servers,
+        session=replace(
+            session,
+            voice=voice,
+            input_transcription_languages=session.input_transcription_languages or languages,
+            output_transcription_languages=session.output_transcription_languages or languages,
         ),
         sections=[str(key) for key in data],
         source=source,
     )
 
 
-def _build_tool(tool: dict[str, Any]) -> ToolSpec:
-    handler = _present(tool["handler"])
-    binding = HandlerBinding(**handler)
-    timeout = handler.get("timeout_s") or tool.get("timeout_s") or DEFAULT_TOOL_TIMEOUT_S
-    fields = _present({key: value for key, value in tool.items() if key not in {"handler", "timeout_s"}})
-    return ToolSpec(handler=binding, timeout_s=float(timeout), **fields)
+def _build_tool(tool: ToolEntry, derived: Derived | None) -> ToolSpec:
+    if tool.builtin is not None:
+        return ToolSpec(name=tool.builtin, handler=None, when=tool.when, builtin=tool.builtin)
+    assert tool.name is not None and tool.handler is not None  # ToolEntry's own rule
+    fields: dict[str, Any] = derived.fields if derived else {}
+    return ToolSpec(
+        name=tool.name,
+        handler=tool.handler,
+        description=tool.description if tool.description is not None else fields.get("description"),
+        when=tool.when,
+        parameters=tool.parameters if tool.parameters is not None else fields.get("parameters", dict(EMPTY_PARAMETERS)),
+        behavior=tool.behavior,
+        timeout_s=tool.handler.timeout_s or tool.timeout_s or DEFAULT_TOOL_TIMEOUT_S,
+        derived=fields.get("derived", ()),
+    )

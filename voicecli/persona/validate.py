@@ -1,131 +1,141 @@
-"""Check plain YAML data against the format in ``schema.py``, collecting every problem at once."""
+"""Validate plain YAML data into the ``Document`` declared in ``model.py``, every problem at once.
+
+pydantic finds the problems; this module says them the way voicecli always has:
+``file:line: path.to.field: message``, one line each, sorted by line.
+"""
 
 from __future__ import annotations
 
-import math
+import dataclasses
+import re
+import types
+import typing
 from typing import Any
 
-from voicecli.persona.schema import DOCUMENT, Field
+from pydantic import TypeAdapter, ValidationError
+from pydantic.json_schema import SkipJsonSchema
+
+from voicecli.persona.model import Document
 from voicecli.persona.source import PathKey, SourceMap, format_path
 
-_TYPE_NAMES = {
-    "string": "a string",
-    "integer": "an integer",
-    "number": "a number",
-    "boolean": "true or false",
-    "object": "a mapping",
-    "mapping": "a mapping",
-    "schema": "a mapping (a JSON Schema object)",
-    "list": "a list",
+DOCUMENT = TypeAdapter(Document)
+
+_EXPECTED = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_from_float": "an integer",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "dict_type": "a mapping",
+    "dataclass_type": "a mapping",
+    "list_type": "a list",
+    "tuple_type": "a list",
 }
 
 
 def _describe(value: Any) -> str:
     if value is None:
         return "nothing (null)"
-    names = {
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "a mapping",
-    }
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
+             dict: "a mapping"}
     return names.get(type(value), type(value).__name__)
 
 
-class Validator:
-    """Walks a document; ``problems`` collects ``file:line: path: message`` lines."""
+def validate_document(data: Any, source: SourceMap) -> tuple[Document | None, list[str]]:
+    """The validated document, or None and every problem as ``file:line: path: message``."""
+    try:
+        return DOCUMENT.validate_python(data), []
+    except ValidationError as error:
+        found = [_problem(detail, source) for detail in error.errors(include_url=False)]
+    found.sort(key=lambda item: item[0])  # by line; pydantic reports in field order, not file order
+    return None, list(dict.fromkeys(text for _, text in found))
 
-    def __init__(self, source: SourceMap) -> None:
-        self.source = source
-        self.problems: list[str] = []
 
-    def report(self, path: PathKey, message: str) -> None:
-        self.problems.append(f"{self.source.where(path)}: {format_path(path)}: {message}")
+def _problem(detail: Any, source: SourceMap) -> tuple[int, str]:
+    path, message = _translate(detail)
+    line = source.line_of(path)
+    return line, f"{source.file}:{line}: {format_path(path)}: {message}"
 
-    def check(self, value: Any, spec: Field = DOCUMENT, path: PathKey = ()) -> bool:
-        """True when ``value`` (and everything inside it) matches ``spec``."""
-        checker = getattr(self, f"_check_{spec.kind}")
-        ok: bool = checker(value, spec, path)
-        return ok
 
-    def _expect(self, ok: bool, value: Any, spec: Field, path: PathKey) -> bool:
-        if not ok:
-            self.report(path, f"expected {_TYPE_NAMES[spec.kind]}, got {_describe(value)}")
-        return ok
+def _translate(detail: Any) -> tuple[PathKey, str]:
+    """pydantic's (type, loc, ctx, input) -> voicecli's (path, message)."""
+    kind: str = detail["type"]
+    path: PathKey = tuple(part for part in detail["loc"])
+    ctx = detail.get("ctx") or {}
+    value = detail.get("input")
+    if kind == "persona":  # a cross-field rule of model.py, reported below the object it checked
+        return (*path, *ctx.get("at", ())), ctx["message"]
+    if path and path[-1] == "[key]":  # a mapping's key, at (..., mapping, key, "[key]")
+        return path[:-2], f"keys must be strings, got {_describe(value)} {value!r}"
+    if kind == "invalid_key":  # an object's key
+        return path[:-1], f"keys must be strings, got {_describe(value)} {value!r}"
+    if kind in _EXPECTED:
+        return path, f"expected {_EXPECTED[kind]}, got {_describe(value)}"
+    if kind in ("unexpected_keyword_argument", "extra_forbidden"):
+        known = ", ".join(known_keys(path[:-1]))
+        return path, f"unknown key {str(path[-1])!r} (expected one of: {known})"
+    if kind == "missing":
+        return path[:-1], f"missing required key {str(path[-1])!r}"
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        return path, f"must be one of {', '.join(choices)}, got {value!r}"
+    if kind in ("string_too_short", "blank"):
+        return path, "must not be empty"
+    if kind == "too_short":
+        return path, f"needs at least {ctx.get('min_length', 1)} item(s)"
+    if kind == "greater_than_equal":
+        return path, f"must be at least {ctx['ge']:g}, got {value}"
+    if kind == "greater_than":
+        return path, f"must be more than {ctx['gt']:g}, got {value}"
+    if kind == "finite_number":
+        return path, f"must be a finite number, got {value}"
+    return path, str(detail.get("msg", kind))
 
-    def _check_string(self, value: Any, spec: Field, path: PathKey) -> bool:
-        if not self._expect(isinstance(value, str), value, spec, path):
-            return False
-        if spec.min_length and not value.strip():
-            self.report(path, "must not be empty")
-            return False
-        if spec.choices and value not in spec.choices:
-            self.report(path, f"must be one of {', '.join(spec.choices)}, got {value!r}")
-            return False
-        return True
 
-    def _check_number(self, value: Any, spec: Field, path: PathKey) -> bool:
-        is_number = isinstance(value, int | float) and not isinstance(value, bool)
-        if not self._expect(is_number and math.isfinite(value), value, spec, path):
-            return False
-        if spec.minimum is not None and value < spec.minimum:
-            self.report(path, f"must be at least {spec.minimum:g}, got {value}")
-            return False
-        return True
+def known_keys(path: PathKey, root: Any = Document) -> list[str]:
+    """The keys (as a file spells them) the object at ``path`` takes; [] when ``path`` leads nowhere."""
+    shape = _shape_at(root, path)
+    if shape is None or not dataclasses.is_dataclass(shape):
+        return []
+    fields = getattr(shape, "__pydantic_fields__", {})
+    return [
+        info.alias or name
+        for name, info in fields.items()
+        if not any(isinstance(meta, SkipJsonSchema) for meta in info.metadata)  # type: ignore[misc]  # runtime-only keys
+    ]
 
-    def _check_integer(self, value: Any, spec: Field, path: PathKey) -> bool:
-        if not self._expect(isinstance(value, int) and not isinstance(value, bool), value, spec, path):
-            return False
-        return self._check_number(value, spec, path)
 
-    def _check_boolean(self, value: Any, spec: Field, path: PathKey) -> bool:
-        return self._expect(isinstance(value, bool), value, spec, path)
+def _shape_at(annotation: Any, path: PathKey) -> Any:
+    for part in path:
+        annotation = _unwrap(annotation)
+        if isinstance(part, int):
+            args = typing.get_args(annotation)
+            if typing.get_origin(annotation) is not list or not args:
+                return None
+            annotation = args[0]
+        elif dataclasses.is_dataclass(annotation):
+            fields = getattr(annotation, "__pydantic_fields__", {})
+            match = next((info for name, info in fields.items() if part in (name, info.alias)), None)
+            if match is None:
+                return None
+            annotation = match.annotation
+        elif typing.get_origin(annotation) is dict:
+            annotation = typing.get_args(annotation)[1]
+        else:
+            return None
+    return _unwrap(annotation)
 
-    def _check_schema(self, value: Any, spec: Field, path: PathKey) -> bool:
-        # The content of a JSON Schema is the linter's business; the loader only needs a mapping.
-        return self._expect(isinstance(value, dict), value, spec, path)
 
-    def _check_list(self, value: Any, spec: Field, path: PathKey) -> bool:
-        if not self._expect(isinstance(value, list), value, spec, path):
-            return False
-        if spec.min_length and len(value) < spec.min_length:
-            self.report(path, f"needs at least {spec.min_length} item(s)")
-            return False
-        assert spec.items is not None
-        results = [self.check(item, spec.items, (*path, index)) for index, item in enumerate(value)]
-        return all(results)
-
-    def _check_mapping(self, value: Any, spec: Field, path: PathKey) -> bool:
-        if not self._expect(isinstance(value, dict), value, spec, path):
-            return False
-        assert spec.values is not None
-        ok = True
-        for key, item in value.items():
-            if not isinstance(key, str):
-                self.report(path, f"keys must be strings, got {_describe(key)} {key!r}")
-                ok = False
-            elif not self.check(item, spec.values, (*path, key)):
-                ok = False
-        return ok
-
-    def _check_object(self, value: Any, spec: Field, path: PathKey) -> bool:
-        if not self._expect(isinstance(value, dict), value, spec, path):
-            return False
-        ok = True
-        for key, item in value.items():
-            child = spec.fields.get(key) if isinstance(key, str) else None
-            if child is not None and item is None and not child.required:
-                continue  # an explicit null means "unset"
-            if child is None:
-                known = ", ".join(spec.fields)
-                self.report((*path, str(key)), f"unknown key {key!r} (expected one of: {known})")
-                ok = False
-            elif not self.check(item, child, (*path, key)):
-                ok = False
-        for name, child in spec.fields.items():
-            if child.required and name not in value:
-                self.report(path, f"missing required key {name!r}")
-                ok = False
-        return ok
+def _unwrap(annotation: Any) -> Any:
+    """``Annotated[X | None, ...]`` -> ``X``."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            options = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+            if len(options) != 1:
+                return annotation
+            annotation = options[0]
+        else:
+            return annotation

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from voicecli.errors import UsageError
 from voicecli.persona_tests.expectations import Failure, PersonaFacts, check_run, p95
@@ -29,6 +29,9 @@ from voicecli.persona_tests.loader import Suite, TestCase
 from voicecli.persona_tests.pacing import MAX_ATTEMPTS, Pacing, is_overload
 from voicecli.persona_tests.record import RunRecord, read_events
 from voicecli.persona_tests.spec import RUN_END, RunSpec, TurnSpec
+
+if TYPE_CHECKING:
+    from voicecli.persona import Persona
 
 BARGE_IN_SPEED = 1.0  # a barge-in needs the agent to be speaking: offline, the emulator talks in real time
 GRACE_S = 30.0  # beyond a run's own timeout, before its worker is stopped
@@ -124,7 +127,23 @@ def persona_facts(suite: Suite) -> PersonaFacts:
     persona = load_persona(suite.persona_path)
     return PersonaFacts(persona.name, persona.persona.language,
                         tuple(persona.session.output_transcription_languages),
-                        tuple(tool.name for tool in persona.tools))
+                        declared_tools(persona))
+
+
+def declared_tools(persona: Persona) -> tuple[str, ...]:
+    """The calls a conversation with ``persona`` may make: its tools, its handoffs, and what the
+    agents it hands off to declare (a case follows the conversation across a handoff)."""
+    from voicecli.errors import PersonaError
+    from voicecli.persona import load_handoff_target
+
+    names = [tool.name for tool in persona.tools] + [handoff.tool_name for handoff in persona.handoffs]
+    for handoff in persona.handoffs:
+        try:
+            target = load_handoff_target(persona, handoff)
+        except PersonaError:
+            continue  # lint reports a missing target; the case then fails on the call itself
+        names += [tool.name for tool in target.tools if tool.name not in names]
+    return tuple(names)
 
 
 def run_suites(suites: list[Suite], options: RunOptions,

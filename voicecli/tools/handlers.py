@@ -5,20 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import hashlib
-import importlib.util
+import functools
 import inspect
 import json
-import sys
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from voicecli.errors import PersonaError
-from voicecli.persona.bindings import command_executable, python_module_file
+from voicecli.persona.bindings import command_executable
 from voicecli.persona.model import Persona, ToolSpec
+from voicecli.tools.modules import load_python_function
+from voicecli.tools.signatures import ArgumentError, call_arguments, takes_arguments_dict
 
 Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 
@@ -30,26 +29,6 @@ class HandlerError(Exception):
         super().__init__(message)
         self.kind = kind
         self.message = message
-
-
-def _load_module(file: Path) -> ModuleType:
-    # A unique name per file keeps two personas' "tools.py" apart and leaves sys.path untouched.
-    digest = hashlib.sha1(str(file.resolve()).encode()).hexdigest()[:12]
-    name = f"voicecli_persona_tools_{file.stem}_{digest}"
-    loaded = sys.modules.get(name)
-    if loaded is not None:
-        return loaded
-    spec = importlib.util.spec_from_file_location(name, file)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {file}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        del sys.modules[name]
-        raise
-    return module
 
 
 async def run_in_daemon_thread(function: Callable[[dict[str, Any]], Any], args: dict[str, Any]) -> Any:
@@ -122,15 +101,13 @@ def python_handler(folder: Path, binding: str) -> Handler:
     Plain functions get a daemon thread per call; ``async`` ones run on the handlers' own event
     loop (see ``run_on_handler_loop``). Either way the conversation's loop never runs handler
     code, and a call that never returns cannot keep the process alive.
+
+    A function of one untyped (or dict-typed) parameter receives the arguments dict; any other
+    is called with keyword arguments, checked and converted against its signature first.
     """
-    module_name, _, function_name = binding.partition(":")
-    file = python_module_file(folder, module_name)
-    if file is None:
-        raise LookupError(f"module {module_name!r} not found in {folder}")
-    module = _load_module(file)
-    function = getattr(module, function_name, None)
-    if not callable(function):
-        raise LookupError(f"{file.name} has no function {function_name!r}")
+    function = load_python_function(folder, binding)
+    if not takes_arguments_dict(function):
+        function = _keyword_call(function)
     if inspect.iscoroutinefunction(function):
 
         async def run_async(args: dict[str, Any]) -> Any:
@@ -142,6 +119,30 @@ def python_handler(folder: Path, binding: str) -> Handler:
         return await run_in_daemon_thread(function, args)
 
     return run_sync
+
+
+def _keyword_call(function: Callable[..., Any]) -> Callable[[dict[str, Any]], Any]:
+    """``function(**kwargs)`` behind the one-dict calling form; arguments that do not fit fail as bad_arguments."""
+
+    def arguments(args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return call_arguments(function, args)
+        except ArgumentError as error:
+            raise HandlerError("bad_arguments", str(error)) from None
+
+    if inspect.iscoroutinefunction(function):
+
+        @functools.wraps(function)
+        async def call_async(args: dict[str, Any]) -> Any:
+            return await function(**arguments(args))
+
+        return call_async
+
+    @functools.wraps(function)
+    def call(args: dict[str, Any]) -> Any:
+        return function(**arguments(args))
+
+    return call
 
 
 def command_handler(folder: Path, argv: list[str]) -> Handler:
@@ -178,13 +179,25 @@ def command_handler(folder: Path, argv: list[str]) -> Handler:
 
 
 def resolve_handler(persona: Persona, tool: ToolSpec) -> Handler:
-    """The callable for one tool; PersonaError when its binding does not resolve."""
+    """The callable for one tool; PersonaError when its binding does not resolve.
+
+    An MCP tool's handler calls its server's session, which ``voicecli.tools.mcp.mcp_tools``
+    opened; a built-in Live tool (Google Search, ...) runs at the service and has none.
+    """
     binding = tool.handler
+    if binding is None:
+        return _not_ours(tool)
     try:
         if binding.python is not None:
             return python_handler(persona.folder, binding.python)
         if binding.command:
             return command_handler(persona.folder, binding.command)
+        if binding.mcp is not None:
+            from voicecli.tools.mcp import mcp_handler  # the MCP client loads only for personas that use it
+
+            return mcp_handler(persona, *binding.mcp)
+    except PersonaError:
+        raise
     except Exception as error:  # an import-time failure in the tool module is a persona problem too
         where = persona.source.where(("tools", persona.tools.index(tool))) if persona.source else persona.path
         raise PersonaError(
@@ -192,3 +205,10 @@ def resolve_handler(persona: Persona, tool: ToolSpec) -> Handler:
             [f"{where}: {error}"],
         ) from error
     raise PersonaError(f"tool {tool.name!r} of {persona.path} has no handler")
+
+
+def _not_ours(tool: ToolSpec) -> Handler:
+    async def refuse(args: dict[str, Any]) -> Any:
+        raise HandlerError("unknown_tool", f"{tool.name} is a built-in tool the Live service runs itself")
+
+    return refuse
