@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml setup.py
 	@bash scripts/system-deps.sh
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e ".[dev,offline]"
+	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e ".[dev,offline,mcp]"
 	@touch $(STAMP)
 
 system-deps:
