@@ -84,6 +84,13 @@ def test_persona_show_prints_instruction_and_declarations() -> None:
     assert "RESPOND IN ENGLISH" in text.stdout and '"name": "schedule_appointment"' in text.stdout
 
 
+def test_persona_show_prints_the_handoffs_in_text() -> None:
+    text = voicecli("persona", "show", str(ROOT / "personas" / "front_desk.yaml"))
+    assert text.returncode == 0, text.stderr
+    handoffs = text.stdout[text.stdout.index("handoffs (1)"):]
+    assert '"tool_name": "transfer_to_laura"' in handoffs and '"caller_name"' in handoffs
+
+
 def test_persona_show_rejects_a_broken_persona_with_exit_2(tmp_path: Path, samples: Any) -> None:
     document = samples.base_document()
     document["persona"]["colour"] = "blue"

@@ -115,6 +115,15 @@ def render_persona_show(shown: dict[str, Any], *, as_json: bool, out: TextIO = s
     console.print(shown["greeting_prompt"], markup=False)
     console.print(Rule("session", style="dim"))
     console.print(json.dumps(shown["session"], indent=2), markup=False)
+    for key, title in (("builtin_tools", "built-in tools"), ("handoffs", "handoffs"),
+                       ("mcp_servers", "MCP servers (their tools are listed when talk starts)")):
+        if shown.get(key):
+            console.print(Rule(f"{title} ({len(shown[key])})", style="dim"))
+            console.print(json.dumps(shown[key], indent=2, ensure_ascii=False), markup=False)
+    if shown.get("derived"):
+        console.print(Rule("derived from the handlers' signatures", style="dim"))
+        for tool, fields in shown["derived"].items():
+            console.print(f"{tool}: {', '.join(fields)}", markup=False)
 
 
 def render_persona_list(entries: Sequence[dict[str, Any]], *, as_json: bool, out: TextIO = sys.stdout) -> None:
