@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml setup.py
 	@bash scripts/system-deps.sh
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e ".[dev,offline,mcp]"
+	PYTHONWARNINGS=ignore $(BIN)/pip install --quiet -e ".[dev,offline,mcp,aec]"
 	@touch $(STAMP)
 
 system-deps:
