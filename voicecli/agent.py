@@ -3,7 +3,14 @@
 ``Conversation`` knows nothing of the SDK or of sounddevice: it receives translated server
 events, pushes ``voicecli.events`` messages to an outgoing queue, plays agent audio into an
 ``AudioSink``, reports everything a user should see through ``notify`` and writes what
-happens to the session log through a ``Recorder`` as it happens.
+happens to the session log through a ``Recorder`` as it happens. Its parts each do one job
+(``voicecli.conversation``): the turn tracker knows whether the agent is replying, the tool
+supervisor runs calls (each call id once), the recorder writes (or, without a log, does nothing).
+
+A conversation may pass from one agent (persona) to another: a ``transfer_to_*`` call is answered
+at once, the reply under way finishes, and ``take_over()`` makes the target the active agent; the
+connection side (``voicecli.conversation.assemble``) then ends the Live session and opens the
+target's own.
 """
 
 from __future__ import annotations
@@ -15,22 +22,25 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from voicecli import events as ev
-from voicecli.errors import ConversationTimeout, ToolFailure
+from voicecli.audio.format import FRAME_BYTES, FRAME_SECONDS, frames_for, output_seconds
+from voicecli.conversation import handoff as handoffs
+from voicecli.conversation.supervisor import ToolSupervisor
+from voicecli.conversation.turns import TurnTracker
+from voicecli.errors import ConversationTimeout, ToolFailure, VoicecliError
 from voicecli.outgoing import OutgoingQueue
-from voicecli.recorder import recorder_for
+from voicecli.recorder import Recorder
 from voicecli.usage import Tokens, UsageMeter
 
 if TYPE_CHECKING:
-    from voicecli.persona import Persona
-    from voicecli.store import SessionLog
-    from voicecli.store.records import ToolStatus
+    from voicecli.persona import Handoff, Persona
     from voicecli.tools import ToolRuntime
+    from voicecli.tools.runtime import ToolOutcome
 
 # Trailing silence after a scripted utterance, so server-side activity detection hears its end.
 SCRIPT_TRAILING_SILENCE_S = 0.8
 # How long the agent must stay quiet after a turn before a scripted run sends the next one.
 SETTLE_S = 0.3
-SILENT_FRAME = bytes(ev.FRAME_BYTES)
+SILENT_FRAME = bytes(FRAME_BYTES)
 # Above this a microphone frame counts as the user speaking, for the reply latency figure.
 SPEECH_LEVEL_DBFS = -45.0
 SPEECH_HANGOVER_S = 0.5
@@ -67,6 +77,7 @@ class ConversationStats:
     interruptions: int = 0
     reconnects: int = 0
     tokens: Tokens = field(default_factory=Tokens)  # the session's figures (voicecli.usage)
+    handoffs: int = 0  # times the conversation passed to another agent
     dropped_frames: int = 0  # microphone frames dropped while the connection was down
     mic_overflows: int = 0  # blocks the microphone delivered faster than they were read
     playback_underflows: int = 0  # times the speaker ran dry and played silence
@@ -80,7 +91,8 @@ class ConversationStats:
             "tool_failures": self.tool_failures,
             "interruptions": self.interruptions,
             "reconnects": self.reconnects,
-            "dropped_audio_s": round(self.dropped_frames * 0.02, 2),
+            "handoffs": self.handoffs,
+            "dropped_audio_s": round(self.dropped_frames * FRAME_SECONDS, 2),
             "mic_overflows": self.mic_overflows,
             "playback_underflows": self.playback_underflows,
             "tokens": self.tokens.as_dict(),
@@ -100,9 +112,9 @@ class ScriptTurn:
 
 def split_frames(pcm16k: bytes) -> list[bytes]:
     """Cut PCM16 audio into 640-byte frames, padding the last one with silence."""
-    frames = [pcm16k[i : i + ev.FRAME_BYTES] for i in range(0, len(pcm16k), ev.FRAME_BYTES)]
-    if frames and len(frames[-1]) < ev.FRAME_BYTES:
-        frames[-1] = frames[-1] + bytes(ev.FRAME_BYTES - len(frames[-1]))
+    frames = [pcm16k[i : i + FRAME_BYTES] for i in range(0, len(pcm16k), FRAME_BYTES)]
+    if frames and len(frames[-1]) < FRAME_BYTES:
+        frames[-1] = frames[-1] + bytes(FRAME_BYTES - len(frames[-1]))
     return frames
 
 
@@ -135,6 +147,17 @@ def heard_part(text: str, heard_s: float, received_s: float) -> str:
     return " ".join(words[: round(len(words) * share)])
 
 
+@dataclass
+class _PendingHandoff:
+    """A transfer the model asked for: answered at once, carried out when the reply under way ends."""
+
+    handoff: Handoff
+    target: Persona
+    tools: ToolRuntime
+    answered_epoch: int  # the transfer's answer went out in this epoch: a turn ending after it ends the reply
+    stage: str = "pending"  # pending -> switching (the link moves to the target) -> opening (its first turn)
+
+
 class Conversation:
     """Runs one conversation over a connection that ``connect`` drives until cancelled."""
 
@@ -145,38 +168,36 @@ class Conversation:
         tools: ToolRuntime,
         sink: Sink,
         notify: Callable[[object], None],
-        log: SessionLog | None = None,
-        session_id: str | None = None,
+        recorder: Recorder | None = None,
         greeting: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.persona = persona
+        self.persona = persona  # the active agent
         self.tools = tools
         self.sink = sink
         self.notify = notify
-        self.log = log
-        self.session_id = session_id
         self.greeting = greeting
         self.clock = clock
         self.stats = ConversationStats(started_at=clock())
-        self.recorder = recorder_for(log, session_id)
+        self.recorder = recorder if recorder is not None else Recorder()
+        self.recorder.switch_agent(persona.name)
+        self.turns = TurnTracker(last_server_activity=clock())
+        self.outgoing = OutgoingQueue()
+        self.supervisor = ToolSupervisor(
+            tools, notify=notify, recorder=self.recorder, send=self._send_tool_reply,
+            on_change=self._tools_changed, on_ran=self._tool_ran, self_answered=self._answer_transfer,
+        )
+        self.switch_due = asyncio.Event()  # set when the link should move to the next agent
+        self.seed: str | None = None  # what the active agent's instruction adds (after a handoff)
         self._usage = UsageMeter()
         self._stop_signal: str | None = None  # the signal that is ending the run, if one is
-        self.outgoing = OutgoingQueue()
-        self._tool_specs = {tool.name: tool for tool in persona.tools}
-        self._tool_tasks: dict[str, tuple[ev.ToolCallEvent, asyncio.Task[None]]] = {}
-        self._group: asyncio.TaskGroup | None = None
-        self._transcript = _Transcriber()
-        self._turn_epoch = 0
         self._turn_changed = asyncio.Event()
-        self._in_reply = False
-        self._last_server_activity = clock()
-        self._received_audio_s = 0.0
-        self._user_speech_ended_at: float | None = None
-        self._first_audio_at: float | None = None
+        self._transcript = _Transcriber()
         self._heard_text: str | None = None  # set when the reply was cut: what the user heard of it
-        self._user_speaking = False
-        self._history: list[tuple[str, str]] = []
+        self._history: list[handoffs.Said] = []
+        self._typed = ""  # a scripted text turn's words (the service transcribes only audio)
+        self._facts = handoffs.Facts()
+        self._handoff: _PendingHandoff | None = None
         self._gap_notice_due = True
 
     # --- running -------------------------------------------------------------------------
@@ -190,9 +211,10 @@ class Conversation:
 
         Returns when the driver finishes; the connection is cancelled then.
         """
+        self.notify(ev.AgentChanged(self.persona.name))
         try:
             async with asyncio.TaskGroup() as group:
-                self._group = group
+                self.supervisor.attach(group)
                 link = group.create_task(connect(self))
                 if self.greeting and self.persona.greeting is not None:
                     from voicecli.persona.instructions import greeting_prompt
@@ -202,8 +224,7 @@ class Conversation:
                     await driver()
                 finally:
                     link.cancel()
-                    for _, task in self._tool_tasks.values():
-                        task.cancel()
+                    self.supervisor.cancel_all()
         finally:
             self._record_how_it_stopped()
 
@@ -213,9 +234,9 @@ class Conversation:
 
     def _record_how_it_stopped(self) -> None:
         """The run is over: a reply still under way was cut, calls still running were cancelled."""
-        if self._in_reply and self._heard_text is None and self._transcript.agent:
+        if self.turns.replying and self._heard_text is None and self._transcript.agent:
             heard_s = self.sink.flush()
-            self._heard_text = heard_part(self._transcript.agent, heard_s, self._received_audio_s)
+            self._heard_text = heard_part(self._transcript.agent, heard_s, self.turns.received_audio_s)
             self.recorder.cut_agent_line(self._heard_text)
         self.recorder.tools_stopped()
         if self._stop_signal is not None:
@@ -243,7 +264,7 @@ class Conversation:
                     break
                 await asyncio.sleep(turn.pause_s)
                 # A reply this turn cuts off completes first (interrupted); the one to wait for comes after.
-                epoch = self._turn_epoch + (1 if self._in_reply else 0)
+                epoch = self.turns.next_epoch()
                 self.notify({"type": "script_turn", "turn": number, "label": turn.label})
                 await self._send_turn(turn, realtime=realtime, gate=gate)
                 reply_due = True
@@ -275,6 +296,7 @@ class Conversation:
 
         Returns after ``max_turns`` agent turns, or when the frames end.
         """
+        turns = self.turns
         async for frame in frames:
             if max_turns is not None and self.stats.turns >= max_turns:
                 await self.sink.drain()
@@ -284,15 +306,15 @@ class Conversation:
             if gate is None:
                 # With server-side detection the client only knows when it last heard the user.
                 now = self.clock()
-                if dbfs > SPEECH_LEVEL_DBFS and not self._in_reply:
-                    self._user_speech_ended_at = now
-                speaking = self._user_speech_ended_at is not None and (
-                    now - self._user_speech_ended_at < SPEECH_HANGOVER_S)
-                if speaking != self._user_speaking:
+                if dbfs > SPEECH_LEVEL_DBFS and not turns.replying:
+                    turns.user_stopped_speaking(now)
+                ended_at = turns.user_speech_ended_at
+                speaking = ended_at is not None and now - ended_at < SPEECH_HANGOVER_S
+                if speaking != turns.user_speaking:
                     self.notify(ev.UserActivity(speaking))  # the status line shows who is speaking
-                self._user_speaking = speaking
+                turns.user_speaking = speaking
             # Held back by the echo guard: send silence, which keeps the stream's clock running.
-            outgoing = frame if admit is None or admit(frame) else SILENT_FRAME
+            outgoing = frame if admit is None or admit(frame) else bytes(len(frame))
             for message in self._frame_messages(outgoing, gate):
                 self._offer(message)
 
@@ -318,30 +340,31 @@ class Conversation:
 
     def _gate_message(self, item: ev.ActivityStart | ev.ActivityEnd | bytes) -> ev.Outgoing:
         if isinstance(item, ev.ActivityStart):
-            self._user_speaking = True
+            self.turns.user_speaking = True
             self.notify(ev.UserActivity(True))
             return ev.SendActivityStart()
         if isinstance(item, ev.ActivityEnd):
-            self._user_speaking = False
+            self.turns.user_speaking = False
             self.notify(ev.UserActivity(False))
-            self._user_speech_ended_at = self.clock()
+            self.turns.user_stopped_speaking(self.clock())
             return ev.SendActivityEnd()
         return ev.SendAudio(item)
 
     async def _send_turn(self, turn: ScriptTurn, *, realtime: bool, gate: ActivityGate | None) -> None:
         if turn.text is not None:
-            self._user_speech_ended_at = self.clock()
+            self.turns.user_stopped_speaking(self.clock())
+            self._typed = turn.text  # no transcription comes back for text: remembered for summaries
             await self.outgoing.put(ev.SendText(turn.text))
             return
-        silence = [SILENT_FRAME] * round(SCRIPT_TRAILING_SILENCE_S / 0.02)
+        silence = [SILENT_FRAME] * frames_for(SCRIPT_TRAILING_SILENCE_S)
         pace = _pacer(realtime)
         if gate is None:
-            self._user_speaking = True
+            self.turns.user_speaking = True
             self.notify(ev.UserActivity(True))
         for index, frame in enumerate([*turn.frames, *silence]):
             if index == len(turn.frames) and gate is None:
-                self._user_speaking = False
-                self._user_speech_ended_at = self.clock()
+                self.turns.user_speaking = False
+                self.turns.user_stopped_speaking(self.clock())
                 self.notify(ev.UserActivity(False))
             for message in self._frame_messages(frame, gate):
                 await self.outgoing.put(message)
@@ -357,19 +380,16 @@ class Conversation:
         if barge_in_s is None:
             await self._wait_until_idle(epoch)
             return
-        while not (self._in_reply or self._turn_epoch > epoch):  # noqa: ASYNC110 - set by server events
+        while not self.turns.replied_since(epoch):  # noqa: ASYNC110 - set by server events
             await asyncio.sleep(0.01)
         await asyncio.sleep(barge_in_s)
 
     async def _wait_until_idle(self, epoch: int) -> None:
-        """Wait for a turn after ``epoch`` to complete and the agent to settle (tools done, quiet)."""
+        """Wait for a turn after ``epoch`` to complete and the agent to settle (tools done, quiet,
+        no handoff under way: the next agent's first turn is part of the reply)."""
         while True:
-            if (
-                self._turn_epoch > epoch
-                and not self._in_reply
-                and not self._tool_tasks
-                and self.clock() - self._last_server_activity >= SETTLE_S
-            ):
+            busy = self.supervisor.busy or self._handoff is not None
+            if self.turns.settled(epoch, self.clock(), quiet_s=SETTLE_S, busy=busy):
                 return
             self._turn_changed.clear()
             try:
@@ -382,12 +402,14 @@ class Conversation:
 
     def on_server_event(self, event: object) -> None:
         """Handle one translated server event (called from the connection's receive loop)."""
-        self._last_server_activity = self.clock()
+        self.turns.server_activity(self.clock())
         match event:
             case ev.AgentAudio(pcm):
-                self._on_agent_audio(pcm)
+                self.turns.agent_audio(self.clock(), output_seconds(len(pcm)))
+                self.sink.play(pcm)
             case ev.Transcript(role, text, final):
-                self._in_reply = self._in_reply or role == "agent"
+                if role == "agent":
+                    self.turns.reply_started()
                 line = self._transcript.add(role, text)
                 self.recorder.line("agent" if role == "agent" else "user", line, self.stats.turns + 1)
                 self.notify(ev.Transcript(role, line, final))
@@ -400,12 +422,12 @@ class Conversation:
             case ev.ServerTurnComplete():
                 self._on_turn_complete()
             case ev.ToolCallsRequested(calls):
-                self._in_reply = True
+                self.turns.reply_started()
                 for call in calls:
-                    self._start_tool(call)
+                    self.supervisor.start(call)
             case ev.ToolCallsCancelled(call_ids):
                 for call_id in call_ids:
-                    self._cancel_tool(call_id)
+                    self.supervisor.cancel(call_id)
             case ev.Usage() as usage:
                 # A report belongs to the turn under way; voicecli.usage holds the accounting.
                 tally = self._usage.report(self.stats.turns + 1, usage)
@@ -415,17 +437,10 @@ class Conversation:
             case _:
                 self.notify(event)
 
-    def _on_agent_audio(self, pcm: bytes) -> None:
-        self._in_reply = True
-        if self._first_audio_at is None:
-            self._first_audio_at = self.clock()
-        self._received_audio_s += len(pcm) / 2 / ev.OUTPUT_RATE
-        self.sink.play(pcm)
-
     def _cut_playback(self) -> tuple[float, str]:
         """Silence the reply now; returns (and remembers for the log) what the user heard of it."""
         heard_s = self.sink.flush()
-        heard = heard_part(self._transcript.agent, heard_s, self._received_audio_s)
+        heard = heard_part(self._transcript.agent, heard_s, self.turns.received_audio_s)
         self._heard_text = heard
         self.notify(ev.Interrupted(heard_s, heard))
         return heard_s, heard
@@ -451,34 +466,30 @@ class Conversation:
         self.recorder.restart_agent_line()
         self._heard_text = None  # a fresh reply starts over
         self._transcript = _Transcriber()
-        self._received_audio_s = 0.0
-        self._first_audio_at = None
-        self._in_reply = False
+        self.turns.restart_reply()
 
     def _on_turn_complete(self) -> None:
         if self._heard_text is None:
             self.sink.end_reply()
-        latency = None
-        if self._user_speech_ended_at is not None and self._first_audio_at is not None:
-            latency = max(0.0, self._first_audio_at - self._user_speech_ended_at)
-            self.stats.latencies.append(latency)
+        latency = self.turns.complete_turn()
         self.stats.turns += 1
+        self.stats.latencies = self.turns.latencies
         self._log_turn()
         self.notify(ev.TurnComplete(self.stats.turns, latency))
         self._transcript = _Transcriber()
-        self._received_audio_s = 0.0
-        self._first_audio_at = None
-        self._user_speech_ended_at = None
         self._heard_text = None
-        self._in_reply = False
-        self._turn_epoch += 1
+        if self._handoff is not None and self._handoff.stage == "opening":
+            self._handoff = None  # the new agent has spoken: the handoff is complete
+        self._maybe_switch()
         self._turn_changed.set()
 
     def _log_turn(self) -> None:
         # The lines are in the log already (written as they came); remember them for a fresh session.
-        for role, text in (("user", self._transcript.user), ("agent", self._transcript.agent)):
+        user = self._transcript.user or self._typed
+        self._typed = ""
+        for speaker, text in (("user", user), (self.persona.name, self._transcript.agent)):
             if text:
-                self._history.append((role, text))
+                self._history.append(handoffs.Said(speaker, text))
         self.recorder.end_turn()
 
     def on_connection_event(self, event: object) -> None:
@@ -488,77 +499,110 @@ class Conversation:
             self._gap_notice_due = True
             self.recorder.event("reconnect", {"resumed": True})
         elif isinstance(event, ev.Notice):
-            self.recorder.event("notice", {"level": event.level, "text": event.text})
+            self.recorder.notice(event.text, event.level)
         self.notify(event)
 
     def at_safe_point(self) -> bool:
         """Reconnecting now would cut nothing: no reply under way, no blocking call pending, user silent."""
-        blocking_pending = any(
-            spec is None or spec.behavior != "non_blocking"
-            for spec in (self._tool_specs.get(call.name) for call, _ in self._tool_tasks.values())
-        )
-        return not self._in_reply and not blocking_pending and not self._user_speaking
+        return not self.turns.replying and not self.supervisor.blocking_pending() and not self.turns.user_speaking
 
     def context_summary(self) -> str | None:
         """What was said so far, for a new session that could not resume the old one."""
         if not self._history:
             return None
-        lines = [f"{'User' if role == 'user' else 'You'}: {text}" for role, text in self._history[-40:]]
+        lines = [f"{'User' if said.speaker == 'user' else 'You' if said.speaker == self.persona.name else said.speaker}"
+                 f": {said.text}" for said in self._history[-40:]]
         return ("This conversation was interrupted and is now continuing. Do not greet the user again. "
                 "Here is what was said so far:\n" + "\n".join(lines))
 
+    def instruction_context(self, context: str | None) -> str | None:
+        """What the active agent's system instruction adds: its handoff seed, then ``context``
+        (the summary a connection passes when it had to start a fresh session)."""
+        parts = [part for part in (self.seed, context) if part]
+        return "\n\n".join(parts) if parts else None
+
     # --- tools -----------------------------------------------------------------------------
 
-    def _start_tool(self, call: ev.ToolCallEvent) -> None:
-        if call.call_id in self._tool_tasks:
-            return  # already running: a call id runs at most once
-        assert self._group is not None
-        self.notify(call)
-        if self.tools.outcome_for(call.call_id) is None:  # a call re-issued after it ran is not logged again
-            self.recorder.tool_started(call)
-        self._tool_tasks[call.call_id] = (call, self._group.create_task(self._run_tool(call)))
-
-    async def _run_tool(self, call: ev.ToolCallEvent) -> None:
-        try:
-            outcome = await self.tools.run(call.call_id, call.name, call.args)
-        except asyncio.CancelledError:
-            self.recorder.tool_cancelled(call.call_id)
-            raise
-        finally:
-            self._tool_tasks.pop(call.call_id, None)
-            self._turn_changed.set()
-        if not outcome.duplicate:
-            self.stats.tools_run += 1
-            self.stats.tool_failures += 0 if outcome.ok else 1
-        self.notify(ev.ToolResultEvent(call.call_id, call.name, outcome.response, outcome.ok,
-                                       outcome.seconds))
-        if not outcome.duplicate:
-            self.recorder.tool_finished(call.call_id, outcome.response, outcome.ok, outcome.seconds,
-                                        _tool_status(outcome.ok, outcome.response))
-        spec = self._tool_specs.get(call.name)
-        scheduling = "WHEN_IDLE" if spec is not None and spec.behavior == "non_blocking" else None
-        reply = ev.ToolReply(call.call_id, call.name, outcome.response, scheduling)
+    async def _send_tool_reply(self, reply: ev.ToolReply) -> None:
         await self.outgoing.put(ev.SendToolResponses((reply,)))
 
-    def _cancel_tool(self, call_id: str) -> None:
-        running = self._tool_tasks.pop(call_id, None)
-        if running is None:
+    def _tools_changed(self) -> None:
+        self._maybe_switch()
+        self._turn_changed.set()
+
+    def _tool_ran(self, outcome: ToolOutcome) -> None:
+        self.stats.tools_run += 1
+        self.stats.tool_failures += 0 if outcome.ok else 1
+        self._facts.observe(outcome.response)
+
+    # --- handoffs --------------------------------------------------------------------------
+
+    def _answer_transfer(self, call: ev.ToolCallEvent) -> dict[str, Any] | None:
+        """A ``transfer_to_*`` call is answered here (None: a real tool). The target loads now, so a
+        broken one is one clear message and the conversation goes on with the current agent."""
+        handoff = self.persona.handoff_for_tool(call.name)
+        if handoff is None:
+            return None
+        if self._handoff is not None:
+            return {"error": {"type": "handoff_in_progress",
+                              "message": f"already transferring to {self._handoff.target.name}"}}
+        try:
+            target, tools = self._load_target(handoff)
+        except VoicecliError as error:
+            text = f"cannot hand off to {handoff.target}: {error.message}"
+            self.notify(ev.Notice(text, "error"))
+            self.recorder.notice(text, "error")
+            return {"error": {"type": "handoff_failed", "message": error.message}}
+        self._handoff = _PendingHandoff(handoff, target, tools, answered_epoch=self.turns.epoch)
+        return handoffs.transfer_response(target.name)
+
+    def _load_target(self, handoff: Handoff) -> tuple[Persona, ToolRuntime]:
+        from voicecli.persona import load_handoff_target
+        from voicecli.tools import ToolRuntime
+
+        target = load_handoff_target(self.persona, handoff)
+        return target, ToolRuntime(target, calls=self.supervisor.calls)
+
+    def _maybe_switch(self) -> None:
+        """Once the transferring agent's reply has ended (a turn completed after the transfer's
+        answer, nothing running), tell the link to move to the target."""
+        pending = self._handoff
+        if (pending is None or pending.stage != "pending" or self.supervisor.busy
+                or self.turns.replying or self.turns.epoch <= pending.answered_epoch):
             return
-        call, task = running
-        task.cancel()
-        self.notify(ev.Notice(f"{call.name} cancelled: the user spoke over the agent"))
-        self.recorder.tool_cancelled(call_id)
+        pending.stage = "switching"
+        self.switch_due.set()
 
+    def take_over(self) -> None:
+        """The link ended the previous agent's session: the target is the active agent from now on.
 
-def _tool_status(ok: bool, response: dict[str, Any]) -> ToolStatus:
-    if ok:
-        return "done"
-    error = response.get("error")
-    return "timeout" if isinstance(error, dict) and error.get("type") == "timeout" else "error"
+        Called by the link before it opens the target's session; queues the opening prompt.
+        """
+        pending = self._handoff
+        assert pending is not None and pending.stage == "switching"
+        self.switch_due.clear()
+        previous = self.persona
+        handoff = pending.handoff
+        said = handoffs.summary(self._history) if handoff.summary else ""
+        facts = self._facts.carried(handoff.facts)
+        reason = handoff.when or ""
+        self.seed = handoffs.seed_context(from_agent=previous.name, reason=reason, said=said, facts=facts)
+        self.persona, self.tools = pending.target, pending.tools
+        self.supervisor.switch_to(pending.tools)
+        self.stats.handoffs += 1
+        self.recorder.event("handoff", {"from": previous.name, "to": self.persona.name, "reason": reason,
+                                        "facts": facts})
+        self.recorder.switch_agent(self.persona.name)
+        self.notify(ev.Handoff(previous.name, self.persona.name, reason))
+        self.notify(ev.AgentChanged(self.persona.name))
+        pending.stage = "opening"
+        # Never blocks: text is never dropped, and the link is not sending while it switches.
+        self.outgoing.offer(ev.SendText(handoffs.opening_prompt(previous.name, self.persona.name)))
+        self._turn_changed.set()
 
 
 def _pacer(realtime: bool) -> Callable[[], Awaitable[None]]:
-    """Sleep so frames go out at real time (20 ms each), or just yield when running fast."""
+    """Sleep so frames go out at real time (one frame each 20 ms), or just yield when running fast."""
     if not realtime:
         return lambda: asyncio.sleep(0)
     start = time.monotonic()
@@ -567,7 +611,7 @@ def _pacer(realtime: bool) -> Callable[[], Awaitable[None]]:
     async def pace() -> None:
         nonlocal sent
         sent += 1
-        delay = start + sent * 0.02 - time.monotonic()
+        delay = start + sent * FRAME_SECONDS - time.monotonic()
         await asyncio.sleep(max(0.0, delay))
 
     return pace

@@ -10,10 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-FRAME_RATE = 16_000
-FRAME_SAMPLES = 320
-FRAME_BYTES = FRAME_SAMPLES * 2
-OUTPUT_RATE = 24_000
+# The audio format lives in voicecli.audio.format; these names stay importable from here for the
+# modules that read them here. Importing it lazily keeps this module free of the audio package.
+FRAME_RATE: int  # = audio.format.INPUT_RATE (declared for type checkers; resolved by __getattr__)
+FRAME_SAMPLES: int
+FRAME_BYTES: int
+OUTPUT_RATE: int
+_FORMAT_NAMES = {"FRAME_RATE": "INPUT_RATE", "FRAME_SAMPLES": "FRAME_SAMPLES", "FRAME_BYTES": "FRAME_BYTES",
+                 "OUTPUT_RATE": "OUTPUT_RATE"}
+
+
+def __getattr__(name: str) -> int:
+    if name in _FORMAT_NAMES:
+        from voicecli.audio import format as audio_format
+
+        value: int = getattr(audio_format, _FORMAT_NAMES[name])
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,43 @@ class Usage:
 class ConnectionState:
     state: str  # "connecting" | "connected" | "resuming" | "reconnecting" | "closed"
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """The conversation passes from one agent to another (a ``transfer_to_*`` call)."""
+
+    from_agent: str
+    to_agent: str
+    reason: str  # the handoff's condition, as the persona states it
+
+
+@dataclass(frozen=True)
+class AgentChanged:
+    """``name`` is the agent speaking from now on (first at the start, then after each handoff)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Stall:
+    """No server activity after a user turn or a tool response: ``stage`` is the recovery step tried."""
+
+    stage: str
+    recovered: bool
+
+
+@dataclass(frozen=True)
+class LanguageDrift:
+    expected: str
+    detected: str
+
+
+@dataclass(frozen=True)
+class HeardNote:
+    """The note told to the model after a barge-in: what the user actually heard of its reply."""
+
+    text: str
 
 
 # --- From the Live service (translated from SDK messages by voicecli.live.translate) ---

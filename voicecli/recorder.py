@@ -2,8 +2,11 @@
 
 A transcript line is written at its first words and grown in place, a tool call when it starts
 and finished in place, a turn's usage when it is reported. So the log is complete up to the
-last event however the run ends, and its ``seq`` order is the order things began. Without a
-log the conversation gets a ``Recorder`` that writes nothing.
+last event however the run ends, and its ``seq`` order is the order things began. Every row
+names the agent that was active (a conversation may hand off from one agent to another).
+
+Without a log the conversation gets a ``Recorder`` that writes nothing: the null object, so no
+caller ever asks whether there is a log.
 """
 
 from __future__ import annotations
@@ -21,6 +24,24 @@ if TYPE_CHECKING:
 
 class Recorder:
     """The recorder's shape, writing nothing: for a conversation run without a session log."""
+
+    session_id: str | None = None
+    agent: str | None = None  # the agent whose words and calls are being recorded
+
+    def switch_agent(self, name: str) -> None:
+        """Another agent is speaking from now on: later rows carry its name."""
+        self.agent = name
+
+    def notice(self, text: str, level: str = "warning") -> None:
+        """Something the user was told that is not part of the transcript."""
+        self.event("notice", {"level": level, "text": text})
+
+    def end(self, outcome: str, summary: dict[str, Any]) -> None:
+        """The session is over: how it ended, and its figures."""
+
+    def summary_fields(self) -> dict[str, Any]:
+        """What the run summary adds about the log (the session id, when there is one)."""
+        return {}
 
     def line(self, role: Role, text: str, turn: int) -> None:
         """The ``role``'s line of ``turn`` so far (the whole line, not a fragment)."""
@@ -55,9 +76,11 @@ class Recorder:
 class LogRecorder(Recorder):
     """Writes to one session of a ``SessionLog``, remembering the rows it is still filling in."""
 
-    def __init__(self, log: SessionLog, session_id: str) -> None:
+    def __init__(self, log: SessionLog, session_id: str, agent: str | None = None) -> None:
         self._log = log
         self._session = session_id
+        self.session_id = session_id
+        self.agent = agent
         self._lines: dict[str, int] = {}  # role -> seq of the line being written
         self._tools: dict[str, tuple[int, float]] = {}  # call id -> (seq, monotonic start)
         self._usage: dict[int, int] = {}  # turn -> seq of its usage row
@@ -65,7 +88,7 @@ class LogRecorder(Recorder):
     def line(self, role: Role, text: str, turn: int) -> None:
         seq = self._lines.get(role)
         if seq is None:
-            self._lines[role] = self._log.add_transcript(self._session, role, text, turn=turn)
+            self._lines[role] = self._log.add_transcript(self._session, role, text, turn=turn, agent=self.agent)
         else:
             self._log.update_transcript(self._session, seq, text)
 
@@ -84,7 +107,7 @@ class LogRecorder(Recorder):
         if call.call_id in self._tools:
             return
         seq = self._log.add_tool_call(self._session, call.call_id, call.name, call.args, None, False, 0.0,
-                                      "running")
+                                      "running", agent=self.agent)
         self._tools[call.call_id] = (seq, time.monotonic())
 
     def tool_finished(self, call_id: str, response: dict[str, Any] | None, ok: bool, seconds: float,
@@ -106,13 +129,21 @@ class LogRecorder(Recorder):
         seq = self._usage.get(turn)
         if seq is None:
             self._usage[turn] = self._log.add_usage(self._session, tokens.prompt, tokens.response, tokens.total,
-                                                    turn=turn)
+                                                    turn=turn, agent=self.agent)
         else:
             self._log.update_usage(self._session, seq, tokens.prompt, tokens.response, tokens.total)
 
     def event(self, kind: str, detail: dict[str, Any]) -> None:
-        self._log.add_event(self._session, kind, detail)
+        self._log.add_event(self._session, kind, detail, agent=self.agent)
+
+    def end(self, outcome: str, summary: dict[str, Any]) -> None:
+        self._log.end_session(self._session, outcome=outcome, summary=summary)
+
+    def summary_fields(self) -> dict[str, Any]:
+        return {"session_id": self._session}
 
 
-def recorder_for(log: SessionLog | None, session_id: str | None) -> Recorder:
-    return LogRecorder(log, session_id) if log is not None and session_id else Recorder()
+def start_recording(log: SessionLog, persona: str, backend: str, model: str, meta: dict[str, Any]) -> LogRecorder:
+    """A new session in ``log``, recorded from its first agent (``persona``) on."""
+    return LogRecorder(log, log.start_session(persona, backend, model, meta=meta), agent=persona)
+

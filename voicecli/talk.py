@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from voicecli import events as ev
 from voicecli.agent import Conversation, ScriptTurn, split_frames
+from voicecli.audio.format import FRAME_SECONDS, INPUT_RATE
 from voicecli.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, ConversationTimeout, UsageError, VoicecliError
 from voicecli.live.config import TalkSettings, model_for, vad_mode
 from voicecli.signals import SigtermCancels
@@ -24,7 +25,6 @@ from voicecli.signals import SigtermCancels
 if TYPE_CHECKING:
     from voicecli.live.backends import Credentials
     from voicecli.persona import Persona
-    from voicecli.store import SessionLog
 
 
 class ViewLike(Protocol):
@@ -56,6 +56,7 @@ class TalkRequest:
     # Offline: a scenario file scripts the agent; None (or "none") lets the emulator's generic brain answer.
     scenario: Path | Literal["none"] | None = None
     recognition: bool = True  # offline: the emulator recognises the user's audio (when voicecli[offline] is in)
+    chunk_ms: int = 20  # live microphone audio per message: 20 (one frame) or 40 (two, with server detection)
 
     @property
     def scripted(self) -> bool:
@@ -86,7 +87,7 @@ async def build_script(request: TalkRequest) -> list[ScriptTurn]:
         from voicecli.speech.tts import synthesize
 
         for line in request.says:
-            turns.append(ScriptTurn(label=line, frames=split_frames(synthesize(line, rate=ev.FRAME_RATE))))
+            turns.append(ScriptTurn(label=line, frames=split_frames(synthesize(line, rate=INPUT_RATE))))
     return [*turns, *request.turns]
 
 
@@ -185,16 +186,17 @@ def run_talk(request: TalkRequest, view: ViewLike) -> TalkResult:
         view.stop()
         raise
     view.stop()
-    summary = stats_holder[0].stats.summary() if stats_holder else {}
-    if stats_holder and stats_holder[0].session_id:
-        summary["session_id"] = stats_holder[0].session_id
+    summary: dict[str, Any] = {}
+    for conversation in stats_holder:
+        summary = {**conversation.stats.summary(), **conversation.recorder.summary_fields()}
     return TalkResult(exit_code, summary)
 
 
 async def _talk(request: TalkRequest, view: ViewLike, holder: list[Conversation]) -> None:
+    from voicecli.conversation.assemble import assemble
     from voicecli.live.backends import make_client
-    from voicecli.live.config import build_live_config, setup_notices
-    from voicecli.live.connection import LiveConnection
+    from voicecli.live.config import setup_notices
+    from voicecli.recorder import start_recording
     from voicecli.store import SessionLog
     from voicecli.tools import ToolRuntime
 
@@ -209,36 +211,22 @@ async def _talk(request: TalkRequest, view: ViewLike, holder: list[Conversation]
         # The sink opens first: if the speaker cannot, nothing was said and nothing is logged.
         async with _sink(request) as sink:
             with SessionLog.open(request.log_db) as log:
-                session_id = log.start_session(persona.name, creds.describe(), model,
-                                               meta={"offline": request.offline,
-                                                     "vad": vad_mode(persona, settings)})
-                view.handle({"type": "session", "id": session_id, "persona": persona.name,
+                recorder = start_recording(log, persona.name, creds.describe(), model,
+                                           meta={"offline": request.offline, "vad": vad_mode(persona, settings)})
+                view.handle({"type": "session", "id": recorder.session_id, "persona": persona.name,
                              "backend": creds.describe(), "model": model})
                 for text in [*emulator_notes, *setup_notices(persona, settings)]:
-                    log.add_event(session_id, "notice", {"level": "warning", "text": text})
+                    recorder.notice(text, "warning")
                     view.handle(ev.Notice(text, "warning"))
-                conversation = Conversation(persona=persona, tools=tools, sink=sink, notify=view.handle,
-                                            log=log, session_id=session_id, greeting=request.greeting)
+                conversation, link = assemble(persona=persona, settings=settings, client=client, sink=sink,
+                                              notify=view.handle, tools=tools, recorder=recorder,
+                                              greeting=request.greeting)
                 holder.append(conversation)
-
-                async def connect(conv: Conversation) -> None:
-                    def config_for(handle: str | None, context: str | None) -> Any:
-                        return build_live_config(persona, replace(settings, resumption_handle=handle,
-                                                                  extra_context=context))
-
-                    connection = LiveConnection(
-                        client, model, config_for, conv.outgoing, conv.on_server_event,
-                        conv.on_connection_event, transparent=creds.backend == "vertex",
-                        at_safe_point=conv.at_safe_point, context_summary=conv.context_summary,
-                    )
-                    await connection.run()
-
-                await _converse(request, script, conversation, connect, log, session_id, view)
+                await _converse(request, script, conversation, link.run, view)
 
 
-async def _converse(request: TalkRequest, script: list[ScriptTurn], conversation: Conversation,  # noqa: PLR0917
-                    connect: Callable[[Conversation], Coroutine[Any, Any, None]], log: SessionLog,
-                    session_id: str, view: ViewLike) -> None:
+async def _converse(request: TalkRequest, script: list[ScriptTurn], conversation: Conversation,
+                    connect: Callable[[Conversation], Coroutine[Any, Any, None]], view: ViewLike) -> None:
     """Run the conversation, and record how it ended whatever happens."""
     persona, settings = request.persona, request.settings
     gate = _local_gate() if vad_mode(persona, settings) == "local" else None
@@ -262,8 +250,8 @@ async def _converse(request: TalkRequest, script: list[ScriptTurn], conversation
         raise
     finally:
         summary = conversation.stats.summary()
-        log.end_session(session_id, outcome=outcome, summary=summary)
-        view.handle({"type": "summary", "session_id": session_id, "outcome": outcome, **summary})
+        conversation.recorder.end(outcome, summary)
+        view.handle({"type": "summary", **conversation.recorder.summary_fields(), "outcome": outcome, **summary})
 
 
 def _first_error(group: BaseExceptionGroup[BaseException]) -> BaseException:
@@ -294,8 +282,10 @@ async def _talk_live(request: TalkRequest, conversation: Conversation,
                 return guard.admit(frame, playback_audible=conversation.sink.audible,
                                    playback_level_dbfs=conversation.sink.level_dbfs)
 
+        frames = mic.frames() if gate is not None else _chunks(mic.frames(), request.chunk_ms)
+
         async def drive() -> None:
-            await conversation.pump_microphone(mic.frames(), level=lambda: mic.level_dbfs, gate=gate,
+            await conversation.pump_microphone(frames, level=lambda: mic.level_dbfs, gate=gate,
                                                admit=admit, max_turns=request.max_turns)
 
         try:
@@ -307,6 +297,21 @@ async def _talk_live(request: TalkRequest, conversation: Conversation,
             # Audio glitches are counted, never silent: they go into the summary.
             conversation.stats.mic_overflows = mic.overflows
             conversation.stats.playback_underflows = conversation.sink.underflows
+
+
+async def _chunks(frames: AsyncIterator[bytes], chunk_ms: int) -> AsyncIterator[bytes]:
+    """The microphone's 20 ms frames joined into ``chunk_ms`` messages (fewer, larger sends)."""
+    per_chunk = max(1, round(chunk_ms / 1000 / FRAME_SECONDS))
+    if per_chunk == 1:
+        async for frame in frames:
+            yield frame
+        return
+    pending: list[bytes] = []
+    async for frame in frames:
+        pending.append(frame)
+        if len(pending) == per_chunk:
+            yield b"".join(pending)
+            pending.clear()
 
 
 def _local_gate() -> Any:

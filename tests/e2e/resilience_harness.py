@@ -1,32 +1,36 @@
-"""Drive a scripted Laura conversation through the real SDK against an in-process emulator, with faults.
+"""Drive a scripted conversation through the real SDK against an in-process emulator, with faults.
 
-The pieces are the ones ``voicecli.talk`` wires together (Conversation, LiveConnection, Laura's
-tools, the emulator); the difference is that a test holds the emulator and a *trigger*: a
-callback that sees every message the client takes off its outgoing queue and every event the
-server sends, and may inject a fault at that exact moment. The frame record then says what the
-service consumed, which ``consumed_kinds`` and ``replay_report`` compare with what was sent.
+The conversation is assembled by ``voicecli.conversation.assemble``, the function ``voicecli.talk``
+uses; the difference is that a test holds the emulator and a *trigger*: a callback that sees every
+message the client takes off its outgoing queue and every event the server sends, and may inject
+a fault at that exact moment. The frame record then says what the service consumed, which
+``consumed_kinds`` and ``replay_report`` compare with what was sent. Laura's scenario drives the
+agent by default; ``persona=`` and ``scenario=None`` run another persona with the generic brain.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from voicecli import events as ev
 from voicecli.agent import Conversation, ScriptTurn, split_frames
+from voicecli.audio.format import INPUT_RATE, output_seconds
+from voicecli.conversation.assemble import Link, assemble
 from voicecli.emulator import Emulator, Faults
 from voicecli.live.backends import Credentials, make_client
 from voicecli.live.backoff import Backoff
-from voicecli.live.config import TalkSettings, build_live_config, model_for
+from voicecli.live.config import TalkSettings
 from voicecli.live.connection import LiveConnection
 from voicecli.outgoing import OutgoingQueue
+from voicecli.persona import Persona
 from voicecli.persona.instructions import greeting_prompt
 from voicecli.persona.loader import load_persona
+from voicecli.recorder import Recorder
 from voicecli.speech.tts import synthesize
-from voicecli.tools import ToolRuntime
 
 REPO = Path(__file__).resolve().parents[2]
 LAURA_LINES = (REPO / "personas" / "laura.demo.txt").read_text().splitlines()
@@ -41,7 +45,7 @@ _SPEECH: dict[str, list[bytes]] = {}
 def speech(line: str) -> list[bytes]:
     """16 kHz frames of a line, synthesised once per test process."""
     if line not in _SPEECH:
-        _SPEECH[line] = split_frames(synthesize(line, rate=ev.FRAME_RATE))
+        _SPEECH[line] = split_frames(synthesize(line, rate=INPUT_RATE))
     return _SPEECH[line]
 
 
@@ -62,7 +66,7 @@ class NullSink:
 
     @property
     def played_seconds(self) -> float:
-        return self.received_bytes / 2 / ev.OUTPUT_RATE
+        return output_seconds(self.received_bytes)
 
     @property
     def audible(self) -> bool:
@@ -81,19 +85,26 @@ class Run:
 
     emu: Emulator
     conversation: Conversation
-    connection: LiveConnection
+    link: Link
     sent: list[ev.Outgoing] = field(default_factory=list)  # every message taken off the queue, in order
     notices: list[ev.Notice] = field(default_factory=list)
     states: list[ev.ConnectionState] = field(default_factory=list)
     agent_turns: list[str] = field(default_factory=list)  # the agent's text for each completed turn
     tool_calls: list[ev.ToolCallEvent] = field(default_factory=list)
     setups: list[dict[str, Any]] = field(default_factory=list)
+    events: list[object] = field(default_factory=list)  # handoffs, agent changes and other notifications
     faults: int = 0
     audio_frames_sent: int = 0
 
     @property
     def records(self) -> list[dict[str, Any]]:
         return self.emu.record
+
+    @property
+    def connection(self) -> LiveConnection:
+        """The active agent's connection (the only one, without handoffs)."""
+        assert self.link.connection is not None
+        return self.link.connection
 
 
 # A trigger sees ("sent", message) for each message the client takes off its queue and
@@ -119,7 +130,7 @@ def laura_script(repeat: int = 1) -> list[ScriptTurn]:
     return turns * repeat
 
 
-async def converse(
+async def converse(  # noqa: PLR0913 - a test's knobs, each a keyword
     tmp_path: Path,
     *,
     backend: str,
@@ -130,23 +141,24 @@ async def converse(
     timeout_s: float = 60.0,
     faults: Faults | None = None,
     keep_sent: bool = True,
+    persona: Persona | None = None,
+    scenario: Path | None = REPO / "personas" / "laura.scenario.yaml",
+    recorder: Recorder | None = None,
 ) -> Run:
-    """Run a scripted Laura conversation to its end (or its error) and return what happened.
+    """Run a scripted conversation (Laura's, by default) to its end (or its error) and return what happened.
 
     ``keep_sent=False`` only counts the audio sent instead of keeping every message (for a
     memory measurement of the client, not of this harness).
     """
-    persona = load_persona("laura")
+    persona = persona or load_persona("laura")
     settings = TalkSettings(backend="vertex" if backend == "vertex" else "developer")
-    model = model_for(persona, settings)
-    # Laura's scenario drives these runs whatever is said: no recognition needed (it costs CPU).
+    # A scenario drives these runs whatever is said: no recognition needed (it costs CPU).
     options = {"speed": 0, "recognition": False, **(emulator_options or {})}
-    async with Emulator(ca_dir=tmp_path / "ca", scenario=REPO / "personas" / "laura.scenario.yaml",
-                        faults=faults, **options) as emu:
+    async with Emulator(ca_dir=tmp_path / "ca", scenario=scenario, faults=faults, **options) as emu:
         creds = Credentials(settings.backend, api_key="emulator-key", base_url=emu.base_url,
                             ca_file=emu.ca_file, offline=True)
-        client = make_client(creds)
         holder: list[Run] = []
+        current = [""]
 
         def notify(event: object) -> None:
             run = holder[0]
@@ -161,10 +173,8 @@ async def converse(
             elif isinstance(event, ev.TurnComplete):
                 run.agent_turns.append(current[0])
                 current[0] = ""
-
-        current = [""]
-        conversation = Conversation(persona=persona, tools=ToolRuntime(persona), sink=NullSink(),
-                                    notify=notify, greeting=True)
+            else:
+                run.events.append(event)
 
         def on_take(message: ev.Outgoing) -> None:
             run = holder[0]
@@ -175,36 +185,25 @@ async def converse(
             if trigger is not None:
                 trigger(run, "sent", message)
 
-        conversation.outgoing = _TappedQueue(on_take)
+        def on_setup(agent: Persona, handle: str | None, context: str | None) -> None:
+            holder[0].setups.append({"agent": agent.name, "handle": handle, "context": context})
 
-        def config_for(handle: str | None, context: str | None) -> Any:
-            config = build_live_config(persona, replace(settings, resumption_handle=handle,
-                                                        extra_context=context))
-            holder[0].setups.append({"handle": handle, "context": context})
-            return config
-
-        def on_event(event: Any) -> None:
-            conversation.on_server_event(event)
+        def on_event(event: object) -> None:
             if trigger is not None:
                 trigger(holder[0], "event", event)
 
-        connection = LiveConnection(
-            client, model, config_for, conversation.outgoing, on_event, conversation.on_connection_event,
-            transparent=settings.backend == "vertex", at_safe_point=conversation.at_safe_point,
-            context_summary=conversation.context_summary, backoff=backoff,
+        conversation, link = assemble(
+            persona=persona, settings=settings, client=make_client(creds), sink=NullSink(), notify=notify,
+            recorder=recorder, outgoing=_TappedQueue(on_take), backoff=backoff, on_event=on_event,
+            on_setup=on_setup,
         )
-        run = Run(emu, conversation, connection)
-        holder.append(run)
-
-        async def connect(conv: Conversation) -> None:
-            await connection.run()
-
+        holder.append(Run(emu, conversation, link))
         try:
-            await conversation.run_script(connect, script if script is not None else laura_script(),
+            await conversation.run_script(link.run, script if script is not None else laura_script(),
                                           realtime=False, timeout_s=timeout_s)
         except BaseExceptionGroup as group:
             raise _first_leaf(group) from None
-        return run
+        return holder[0]
 
 
 def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
@@ -307,7 +306,8 @@ def replay_report(run: Run) -> ReplayReport:
                 for r in client_frames(run.records)[conn]]
     sent = [label(m) for m in run.sent]
     lost = _missing_in_order(sent, received)
-    return ReplayReport(sent=len(sent), received=len(received), replayed=run.connection.frames_replayed,
+    replayed = sum(connection.frames_replayed for connection in run.link.connections)
+    return ReplayReport(sent=len(sent), received=len(received), replayed=replayed,
                         duplicated=len(received) - (len(sent) - lost), lost=lost)
 
 

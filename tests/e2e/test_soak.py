@@ -79,3 +79,41 @@ async def test_soak(tmp_path: Path, backend: str) -> None:
     assert report.lost == 0
     if backend == "vertex":
         assert consumed_transparent(run.records) == [label(message) for message in run.sent]
+
+
+HANDOFF_RATE = 1 / 40 if LONG else 1 / 80
+
+
+@pytest.mark.parametrize("backend", ["developer", "vertex"])
+async def test_soak_through_a_handoff(tmp_path: Path, backend: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Random faults while a front desk hands the caller to Laura: one handoff, nothing lost, no tool twice."""
+    from tests.e2e.test_handoff_e2e import REPO, SCRIPT
+    from voicecli.persona import load_persona
+
+    rng = random.Random(f"soak-handoff-{backend}")
+    injected: list[str] = []
+    notes = tmp_path / "notes.jsonl"
+    monkeypatch.setenv("VOICECLI_FRONT_DESK_NOTES", str(notes))
+
+    def trigger(run: Run, what: str, item: object) -> None:
+        if what != "event" or not isinstance(item, ev.AgentAudio | ev.ToolCallsRequested):
+            return
+        if rng.random() < HANDOFF_RATE:
+            fault = rng.choice(["drop", "goaway"])
+            injected.append(fault)
+            run.emu.faults.drop_now() if fault == "drop" else run.emu.faults.go_away_now(2.0)
+
+    run = await converse(
+        tmp_path, backend=backend, persona=load_persona(REPO / "personas" / "front_desk.yaml"), scenario=None,
+        script=SCRIPT * (4 if LONG else 1), trigger=trigger, timeout_s=600 if LONG else 90,
+        backoff=Backoff(time.monotonic, random.Random(1), base_s=0.02, cap_s=0.1, budget=10_000),
+    )
+    report = replay_report(run)
+    print(f"\nsoak handoff {backend}: faults injected={len(injected)} sessions={len(run.link.connections)} "
+          f"lost={report.lost} duplicated={report.duplicated}")
+    assert injected  # the seeded schedule does inject faults
+    assert [(e.from_agent, e.to_agent) for e in run.events if isinstance(e, ev.Handoff)] == [("Sam", "Laura")]
+    assert len(run.link.connections) == 2  # one Live connection (resumed as needed) per agent
+    assert len(notes.read_text().splitlines()) == 1  # the front desk's tool ran once
+    assert len({call.call_id for call in run.tool_calls if call.name == "transfer_to_laura"}) == 1
+    assert report.lost == 0

@@ -13,14 +13,13 @@ from tests.e2e.conftest import emulator_process, voicecli
 from voicecli import events as ev
 from voicecli.agent import Conversation, split_frames
 from voicecli.audio import WavSink
+from voicecli.conversation.assemble import assemble
 from voicecli.emulator import Emulator
 from voicecli.errors import AuthError
 from voicecli.live.backends import Credentials, make_client
-from voicecli.live.config import TalkSettings, build_live_config
-from voicecli.live.connection import LiveConnection
+from voicecli.live.config import TalkSettings
 from voicecli.persona import load_persona
 from voicecli.speech.tts import synthesize
-from voicecli.tools import ToolRuntime
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MODEL = "gemini-3.8-live"
@@ -63,15 +62,9 @@ async def _converse(
     persona = load_persona(persona_path)
     client = make_client(Credentials("developer", api_key=api_key, base_url=emulator.base_url,
                                      ca_file=emulator.ca_file, offline=True))
-    conversation = Conversation(persona=persona, tools=ToolRuntime(persona), sink=sink, notify=events.append)
-
-    def config_for(handle: str | None, context: str | None) -> Any:
-        return build_live_config(persona, TalkSettings(resumption_handle=handle, extra_context=context))
-
-    async def connect(conv: Conversation) -> None:
-        await LiveConnection(client, MODEL, config_for, conv.outgoing, conv.on_server_event,
-                             conv.on_connection_event, transparent=False).run()
-
+    conversation, link = assemble(persona=persona, settings=TalkSettings(model=MODEL), client=client, sink=sink,
+                                  notify=events.append)
+    connect = link.run
     await conversation.run(connect, lambda: drive(conversation))
     return conversation
 

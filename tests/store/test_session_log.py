@@ -325,7 +325,36 @@ def test_a_version_1_log_is_upgraded_in_place_and_keeps_its_rows(log_path: Path)
         log.add_usage(old.id, 200, 10, 210, turn=2)
     conn = sqlite3.connect(log_path)
     try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    finally:
+        conn.close()
+
+
+def test_a_version_2_log_gains_the_agent_column_and_old_rows_name_none(log_path: Path) -> None:
+    log_path.parent.mkdir(parents=True)
+    conn = sqlite3.connect(log_path, isolation_level=None)
+    try:
+        for step in MIGRATIONS[:2]:
+            for statement in step.sql.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+        conn.execute("PRAGMA user_version = 2")
+        conn.execute("INSERT INTO sessions (id, persona, backend, model, started_at) "
+                     "VALUES ('20251009-085320-abcd', 'laura', 'offline', 'm', ?)", (STARTED,))
+        conn.execute("INSERT INTO transcripts VALUES ('20251009-085320-abcd', 1, ?, 1, 'user', 'Hi', 0, NULL)",
+                     (STARTED + 1,))
+    finally:
+        conn.close()
+    with SessionLog.open(log_path) as log:
+        log.add_transcript("20251009-085320-abcd", "agent", "Laura here.", turn=1, agent="laura")
+        log.add_event("20251009-085320-abcd", "handoff", {"from": "front_desk", "to": "laura"}, agent="laura")
+        old = log.session("20251009-085320-abcd")
+    assert old is not None
+    assert [(type(e).__name__, e.agent) for e in old.entries] == [
+        ("TranscriptEntry", None), ("TranscriptEntry", "laura"), ("EventEntry", "laura")]
+    conn = sqlite3.connect(log_path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
     finally:
         conn.close()

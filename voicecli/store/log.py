@@ -147,6 +147,7 @@ class SessionLog:
         turn: int,
         interrupted: bool = False,
         heard_text: str | None = None,
+        agent: str | None = None,
         at: float | None = None,
     ) -> int:
         """An utterance, usually written at its first words; returns its ``seq``.
@@ -155,8 +156,9 @@ class SessionLog:
         was played.
         """
         return self._append(
-            "transcripts", "turn, role, text, interrupted, heard_text", session_id, at,
-            (turn, role, redact(text), int(interrupted), None if heard_text is None else redact(heard_text)),
+            "transcripts", "turn, role, text, interrupted, heard_text, agent", session_id, at,
+            (turn, role, redact(text), int(interrupted), None if heard_text is None else redact(heard_text),
+             _name(agent)),
         )
 
     def update_transcript(self, session_id: str, seq: int, text: str) -> None:
@@ -178,13 +180,14 @@ class SessionLog:
         seconds: float,
         status: ToolStatus,
         *,
+        agent: str | None = None,
         at: float | None = None,
     ) -> int:
         """A tool call; returns its ``seq``. A call still under way has status ``running``."""
         return self._append(
-            "tool_calls", "call_id, name, args, response, ok, seconds, status", session_id, at,
+            "tool_calls", "call_id, name, args, response, ok, seconds, status, agent", session_id, at,
             (redact(call_id), redact(name), redacted_json(args),
-             None if response is None else redacted_json(response), int(ok), seconds, status),
+             None if response is None else redacted_json(response), int(ok), seconds, status, _name(agent)),
         )
 
     def finish_tool_call(  # noqa: PLR0917 - one field per column, as add_tool_call
@@ -204,12 +207,12 @@ class SessionLog:
 
     def add_usage(
         self, session_id: str, prompt_tokens: int, response_tokens: int, total_tokens: int,
-        *, turn: int | None = None, at: float | None = None,
+        *, turn: int | None = None, agent: str | None = None, at: float | None = None,
     ) -> int:
         """One turn's usage; returns its ``seq``. A later report of the same turn goes to ``update_usage``."""
         return self._append(
-            "usage", "prompt_tokens, response_tokens, total_tokens, turn", session_id, at,
-            (prompt_tokens, response_tokens, total_tokens, turn),
+            "usage", "prompt_tokens, response_tokens, total_tokens, turn, agent", session_id, at,
+            (prompt_tokens, response_tokens, total_tokens, turn, _name(agent)),
         )
 
     def update_usage(
@@ -222,10 +225,12 @@ class SessionLog:
         )
 
     def add_event(
-        self, session_id: str, kind: str, detail: dict[str, Any], *, at: float | None = None
+        self, session_id: str, kind: str, detail: dict[str, Any], *, agent: str | None = None,
+        at: float | None = None,
     ) -> None:
-        """Reconnects (use kind ``"reconnect"``, counted in the list), goAway, errors, interruptions."""
-        self._append("events", "kind, detail", session_id, at, (redact(kind), redacted_json(detail)))
+        """Reconnects (use kind ``"reconnect"``, counted in the list), goAway, handoffs, errors, interruptions."""
+        self._append("events", "kind, detail, agent", session_id, at,
+                     (redact(kind), redacted_json(detail), _name(agent)))
 
     def end_session(
         self, session_id: str, *, outcome: str, summary: dict[str, Any], ended_at: float | None = None
@@ -346,27 +351,29 @@ class SessionLog:
         entries: list[LogEntry] = []
         key = (resolved,)
         for row in self._query(
-            "SELECT seq, at, turn, role, text, interrupted, heard_text FROM transcripts WHERE session_id = ?",
+            "SELECT seq, at, turn, role, text, interrupted, heard_text, agent FROM transcripts "
+            "WHERE session_id = ?",
             key,
         ):
-            entries.append(TranscriptEntry(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6]))
+            entries.append(TranscriptEntry(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6], row[7]))
         for row in self._query(
-            "SELECT seq, at, call_id, name, args, response, ok, seconds, status FROM tool_calls "
+            "SELECT seq, at, call_id, name, args, response, ok, seconds, status, agent FROM tool_calls "
             "WHERE session_id = ?",
             key,
         ):
             response = None if row[5] is None else json.loads(row[5])
             entries.append(
                 ToolCallEntry(row[0], row[1], row[2], row[3], json.loads(row[4]), response, bool(row[6]),
-                              row[7], row[8])
+                              row[7], row[8], row[9])
             )
         for row in self._query(
-            "SELECT seq, at, prompt_tokens, response_tokens, total_tokens, turn FROM usage WHERE session_id = ?",
+            "SELECT seq, at, prompt_tokens, response_tokens, total_tokens, turn, agent FROM usage "
+            "WHERE session_id = ?",
             key,
         ):
             entries.append(UsageEntry(*row))
-        for row in self._query("SELECT seq, at, kind, detail FROM events WHERE session_id = ?", key):
-            entries.append(EventEntry(row[0], row[1], row[2], json.loads(row[3])))
+        for row in self._query("SELECT seq, at, kind, detail, agent FROM events WHERE session_id = ?", key):
+            entries.append(EventEntry(row[0], row[1], row[2], json.loads(row[3]), row[4]))
         entries.sort(key=lambda entry: entry.seq)
         meta, result = head[-2], head[-1]
         return SessionRecord(
@@ -382,6 +389,10 @@ class SessionLog:
                 return self._conn.execute(sql, params).fetchall()
         except sqlite3.Error as error:
             raise SessionLogError(f"cannot read the session log {self.path}: {error}") from error
+
+
+def _name(agent: str | None) -> str | None:
+    return None if agent is None else redact(agent)
 
 
 def _summary(row: tuple[Any, ...]) -> SessionSummary:

@@ -18,6 +18,7 @@ class TranscriptEntry:
     text: str
     interrupted: bool = False
     heard_text: str | None = None
+    agent: str | None = None  # the agent speaking (or spoken to); None in logs from before handoffs
     type: Literal["transcript"] = "transcript"
 
 
@@ -32,6 +33,7 @@ class ToolCallEntry:
     ok: bool
     seconds: float
     status: str
+    agent: str | None = None  # the agent that asked for the call
     type: Literal["tool_call"] = "tool_call"
 
 
@@ -45,6 +47,7 @@ class UsageEntry:
     response_tokens: int
     total_tokens: int
     turn: int | None = None
+    agent: str | None = None
     type: Literal["usage"] = "usage"
 
 
@@ -56,6 +59,7 @@ class EventEntry:
     at: float
     kind: str
     detail: dict[str, Any]
+    agent: str | None = None
     type: Literal["event"] = "event"
 
 

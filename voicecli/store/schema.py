@@ -108,7 +108,16 @@ _RUNNING_TOOLS_AND_TURN_USAGE = Migration(2, "running tool calls, usage per turn
     ALTER TABLE usage ADD COLUMN turn INTEGER;
     """)
 
-MIGRATIONS: tuple[Migration, ...] = (_CREATE_TABLES, _RUNNING_TOOLS_AND_TURN_USAGE)
+# A conversation may hand off from one agent (persona) to another and stays one session: every row
+# names the agent that was active. Older rows have none: their agent is the session's persona.
+_AGENT_ON_EVERY_ROW = Migration(3, "the agent on every row", """
+    ALTER TABLE transcripts ADD COLUMN agent TEXT;
+    ALTER TABLE tool_calls ADD COLUMN agent TEXT;
+    ALTER TABLE usage ADD COLUMN agent TEXT;
+    ALTER TABLE events ADD COLUMN agent TEXT;
+    """)
+
+MIGRATIONS: tuple[Migration, ...] = (_CREATE_TABLES, _RUNNING_TOOLS_AND_TURN_USAGE, _AGENT_ON_EVERY_ROW)
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 

@@ -1,4 +1,7 @@
-"""Run tool calls for a conversation: per-tool timeouts, one envelope for every outcome, dedupe by call id.
+"""Run tool calls for a conversation: per-tool timeouts, one envelope for every outcome.
+
+A call id runs at most once: ``run`` goes through a ``CallLedger`` (voicecli.conversation.ledger,
+the one place call ids are deduped), which a conversation shares between the runtimes of its agents.
 
 Response envelope (what goes back to the model as ``FunctionResponse.response``):
 
@@ -21,6 +24,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any
 
+from voicecli.conversation.ledger import CallLedger
 from voicecli.persona.model import Persona, ToolSpec
 from voicecli.tools.handlers import Handler, HandlerError, resolve_handler
 
@@ -48,34 +52,24 @@ class _Failed(Exception):
 class ToolRuntime:
     """Executes a persona's tools. Handlers are resolved (and Python ones imported) at construction."""
 
-    def __init__(self, persona: Persona) -> None:
+    def __init__(self, persona: Persona, calls: CallLedger[ToolOutcome] | None = None) -> None:
         self.persona = persona
         self._handlers: dict[str, Handler] = {
             tool.name: resolve_handler(persona, tool) for tool in persona.tools
         }
-        self._outcomes: dict[str, ToolOutcome] = {}
-        self._in_flight: dict[str, asyncio.Task[ToolOutcome]] = {}
+        self.calls: CallLedger[ToolOutcome] = CallLedger() if calls is None else calls
 
     def outcome_for(self, call_id: str) -> ToolOutcome | None:
-        return self._outcomes.get(call_id)
+        return self.calls.outcome(call_id)
 
     async def run(self, call_id: str, name: str, args: Any) -> ToolOutcome:
         """Run one call; never raises except CancelledError. A repeated call id never runs twice."""
-        finished = self._outcomes.get(call_id)
-        if finished is not None:
-            return replace(finished, duplicate=True)
-        running = self._in_flight.get(call_id)
-        if running is not None:
-            # Shielded: a duplicate giving up must not cancel the original caller's call.
-            return replace(await asyncio.shield(running), duplicate=True)
-        task = asyncio.create_task(self._execute(call_id, name, args), name=f"tool {name} {call_id}")
-        self._in_flight[call_id] = task
-        try:
-            return await task  # cancelling this await cancels the task, and so the handler
-        finally:
-            del self._in_flight[call_id]
+        outcome, duplicate = await self.calls.run(call_id, lambda: self.execute(call_id, name, args),
+                                                  name=f"tool {name} {call_id}")
+        return replace(outcome, duplicate=True) if duplicate else outcome
 
-    async def _execute(self, call_id: str, name: str, args: Any) -> ToolOutcome:
+    async def execute(self, call_id: str, name: str, args: Any) -> ToolOutcome:
+        """Run one call as asked, whether or not its id ran before (``run`` dedupes)."""
         started = time.perf_counter()
         try:
             tool = self.persona.tool(name)
@@ -85,9 +79,7 @@ class ToolRuntime:
             ok = "error" not in response
         except _Failed as failure:
             response, ok = failure.response, False
-        outcome = ToolOutcome(call_id, name, ok, response, time.perf_counter() - started)
-        self._outcomes[call_id] = outcome
-        return outcome
+        return ToolOutcome(call_id, name, ok, response, time.perf_counter() - started)
 
     async def _call(self, tool: ToolSpec, args: dict[str, Any]) -> dict[str, Any]:
         try:
