@@ -99,3 +99,21 @@ def test_play_without_a_recording_says_how_to_make_one(tmp_path: Path, monkeypat
     err = capsys.readouterr().err
     assert "has no recording" in err and "talk --record" in err
     assert "Traceback" not in err
+
+
+def test_after_a_handoff_each_line_names_its_agent(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.sqlite3"
+    with SessionLog.open(path) as log:
+        session_id = log.start_session("Sam", "offline", "gemini-3.8-live", started_at=1000.0)
+        log.add_transcript(session_id, "agent", "Front desk, this is Sam.", turn=0, agent="Sam", at=1001.0)
+        log.add_transcript(session_id, "user", "I need career coaching.", turn=1, agent="Sam", at=1003.0)
+        log.add_event(session_id, "handoff", {"from_agent": "Sam", "to_agent": "Laura"}, agent="Sam", at=1004.0)
+        log.add_transcript(session_id, "agent", "Hi, I'm Laura.", turn=2, agent="Laura", at=1005.0)
+        log.end_session(session_id, outcome="completed", summary={}, ended_at=1010.0)
+    shown = invoke("logs", "show", session_id, "--log-db", str(path)).output
+    assert "Sam: Front desk, this is Sam." in shown and "Laura: Hi, I'm Laura." in shown
+    markdown = invoke("logs", "export", session_id, "--log-db", str(path)).output
+    assert "**Sam** (00:01.0)" in markdown and "**Laura** (00:05.0)" in markdown
+    assert "*Handoff* (00:04.0): Sam -> Laura" in markdown
+    lines = json.loads(invoke("logs", "export", session_id, "-f", "json", "--log-db", str(path)).output)
+    assert [item.get("agent") for item in lines["transcript"] if item["type"] == "line"] == ["Sam", None, "Laura"]

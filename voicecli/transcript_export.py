@@ -46,6 +46,8 @@ def _json_item(entry: LogEntry, started_at: float) -> dict[str, Any] | None:
     if isinstance(entry, TranscriptEntry):
         item: dict[str, Any] = {"type": "line", "at_s": offset, "turn": entry.turn, "role": entry.role,
                                 "text": entry.text}
+        if entry.role == "agent" and entry.agent:
+            item["agent"] = entry.agent
         if entry.interrupted:
             item["interrupted"] = True
             item["heard_text"] = entry.heard_text
@@ -83,7 +85,7 @@ def to_markdown(record: SessionRecord) -> str:
 def _markdown_item(entry: LogEntry, persona: str, started_at: float) -> str | None:
     stamp = _stamp(entry.at - started_at)
     if isinstance(entry, TranscriptEntry):
-        speaker = "User" if entry.role == "user" else persona
+        speaker = "User" if entry.role == "user" else (entry.agent or persona)
         if not entry.interrupted:
             return f"**{speaker}** ({stamp}): {entry.text}"
         heard = entry.heard_text or ""

@@ -109,14 +109,16 @@ def play(
     import asyncio
 
     from voicecli.recording_player import play as play_recording
-    from voicecli.ui.logs_view import print_entry, stdout_console
+    from voicecli.ui.logs_view import names_agents, print_entry, stdout_console
 
     record, path = _record(ctx, session_id, log_db)
     wav, started_at = _recording_of(record, path)
     console = stdout_console()
     timeline = [(entry.at - started_at, entry) for entry in record.entries]
     console.print(f"playing {wav} ({record.summary.persona}, session {record.id})", style="dim")
-    asyncio.run(play_recording(wav, timeline, lambda entry: print_entry(console, entry, started_at),
+    named = names_agents(record.entries)
+    asyncio.run(play_recording(wav, timeline,
+                               lambda entry: print_entry(console, entry, started_at, named_agents=named),
                                device=output_device))
 
 

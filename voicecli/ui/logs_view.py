@@ -142,8 +142,9 @@ def render_session(console: Console, record: SessionRecord) -> None:
         )
     )
     console.print()
+    named = names_agents(record.entries)
     for entry in record.entries:
-        console.print(_entry_line(entry, summary.started_at))
+        console.print(_entry_line(entry, summary.started_at, named_agents=named))
     console.print()
     console.print(
         Text(
@@ -156,17 +157,22 @@ def render_session(console: Console, record: SessionRecord) -> None:
         console.print(Text(f"summary: {_compact(record.result)}", style="dim"))
 
 
-def print_entry(console: Console, entry: LogEntry, started_at: float) -> None:
+def print_entry(console: Console, entry: LogEntry, started_at: float, *, named_agents: bool = False) -> None:
     """One entry as `logs show` prints it (`logs play` calls it as playback reaches the entry)."""
-    console.print(_entry_line(entry, started_at))
+    console.print(_entry_line(entry, started_at, named_agents=named_agents))
 
 
-def _entry_line(entry: LogEntry, started_at: float) -> Text:
+def names_agents(entries: list[LogEntry]) -> bool:
+    """Whether more than one agent spoke (a handoff): then each agent line carries its agent's name."""
+    return len({entry.agent for entry in entries if isinstance(entry, TranscriptEntry) and entry.agent}) > 1
+
+
+def _entry_line(entry: LogEntry, started_at: float, *, named_agents: bool = False) -> Text:
     offset = max(0.0, entry.at - started_at)
     minutes, seconds = divmod(int(offset), 60)
     line = Text(f"[{minutes:02d}:{seconds:02d}] ", style="dim")
     if isinstance(entry, TranscriptEntry):
-        line.append_text(_transcript(entry))
+        line.append_text(_transcript(entry, named_agents=named_agents))
     elif isinstance(entry, ToolCallEntry):
         line.append(f"tool {entry.name}", style="bold magenta")
         line.append(f"({_compact(entry.args)}) ")
@@ -195,8 +201,12 @@ def _tool_status(entry: ToolCallEntry) -> Text:
     return Text(f"{entry.status} in {entry.seconds:.2f}s", style="green" if entry.ok else "red")
 
 
-def _transcript(entry: TranscriptEntry) -> Text:
-    speaker = Text("you:   ", style="bold blue") if entry.role == "user" else Text("agent: ", style="bold green")
+def _transcript(entry: TranscriptEntry, *, named_agents: bool = False) -> Text:
+    if entry.role == "user":
+        speaker = Text("you:   ", style="bold blue")
+    else:
+        name = entry.agent if named_agents and entry.agent else "agent"
+        speaker = Text(f"{name}: ", style="bold green")
     if not entry.interrupted:
         return Text.assemble(speaker, entry.text)
     heard = entry.heard_text if entry.heard_text is not None else entry.text
