@@ -15,7 +15,9 @@ and validated once), ``handshake`` (credentials, new or resumed session), ``hear
 16 kHz, activity detection, a listener per turn), ``recognition`` (the per-turn recogniser and
 ``inputTranscription``), ``engine`` (turn taking, calls, barge-in, usage), ``brains`` (the scenario and
 the generic brain behind one interface; ``brain/`` is the generic brain itself), ``speaking`` (speech
-out), ``protocol`` (the wire format), ``session``, ``scenario``, ``models``, ``faults``, ``vad``.
+out), ``pacing`` (one timer for all speech, lines encoded once), ``protocol`` (the wire format),
+``session``, ``scenario``, ``models``, ``faults`` (with ``drift`` and the stall), ``grounding`` (the
+Google Search stand-in), ``vad``. ``Emulator(tls=False)`` serves plain ``ws://`` on loopback.
 
 Point the real SDK at it, with TLS verification on (the emulator's CA is trusted, nothing else
 is switched off)::

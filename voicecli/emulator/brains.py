@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from voicecli.emulator.brain import GenericBrain
 from voicecli.emulator.brain import Reply as BrainReply
+from voicecli.emulator.grounding import grounding_metadata
 from voicecli.emulator.intake import FunctionResponse
 from voicecli.emulator.protocol import SessionConfig
 from voicecli.emulator.scenario import FaultSpec, Scenario, ScenarioError, Step
@@ -59,6 +60,7 @@ class Reply:
     calls: tuple[Call, ...] = ()
     faults: tuple[FaultSpec, ...] = ()
     context: Any = None  # the brain's own: where a follow-up goes on from
+    grounding: Any = None  # serverContent.groundingMetadata to send after the line (a searched answer)
 
     @property
     def waits(self) -> bool:
@@ -191,7 +193,9 @@ class ScenarioBrain:
 
 
 def _from_brain(reply: BrainReply) -> Reply:
-    return Reply(reply.text, tuple(Call(c.id, c.name, c.args, c.blocking) for c in reply.tool_calls))
+    grounding = grounding_metadata(reply.search, reply.text) if reply.search is not None else None
+    return Reply(reply.text, tuple(Call(c.id, c.name, c.args, c.blocking) for c in reply.tool_calls),
+                 grounding=grounding)
 
 
 class GenericAgent:
@@ -200,7 +204,8 @@ class GenericAgent:
     name = "generic"
 
     def __init__(self, config: SessionConfig, call_ids: Callable[[], str]) -> None:
-        self._brain = GenericBrain(config.system_instruction, config.declarations, call_ids=call_ids)
+        self._brain = GenericBrain(config.system_instruction, config.declarations, call_ids=call_ids,
+                                   search="google_search" in config.builtin_tools)
         self._opened = False
         self._told_unheard = False  # the notice about audio it cannot understand is said once per session
 

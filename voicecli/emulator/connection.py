@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine
-from dataclasses import dataclass
+import json
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import Frame as WsFrame
+from websockets.frames import Opcode
 
 from voicecli.emulator import intake
 from voicecli.emulator import protocol as p
@@ -22,8 +25,10 @@ from voicecli.emulator.brains import make_brain
 from voicecli.emulator.engine import TurnEngine
 from voicecli.emulator.faults import Faults
 from voicecli.emulator.handshake import authorise, open_session
-from voicecli.emulator.hearing import Hearing, HearingEvent, SpeechBegan
+from voicecli.emulator.hearing import Hearing, HearingEvent, Pushed, SpeechBegan
+from voicecli.emulator.models import model_spec
 from voicecli.emulator.options import EmulatorOptions, Route
+from voicecli.emulator.pacing import Pacer, SpeechCache
 from voicecli.emulator.recognition import Recognition, TurnListener, hints_for
 from voicecli.emulator.records import Recorder
 from voicecli.emulator.scenario import FaultSpec, Scenario
@@ -32,11 +37,17 @@ from voicecli.emulator.speaking import Speaker
 
 
 class EmulatorConnection(ServerConnection):
-    """A websockets connection that knows its route and can answer pings late (a fault)."""
+    """A websockets connection that knows its route and can answer pings late (a fault).
+
+    ``take_now`` (set once the session is open) may consume a complete data frame as it is parsed,
+    without queueing it for the read loop: the audio fast path. It is offered a frame only while the
+    read loop is idle, waiting for the next message, with nothing queued, so frames keep their order.
+    """
 
     route: Route | None = None
     pong_delay_s: float = 0.0
     id_number: int = 0
+    take_now: Callable[[bytes], bool] | None = None
 
     def data_received(self, data: bytes) -> None:
         if self.pong_delay_s > 0:
@@ -44,6 +55,21 @@ class EmulatorConnection(ServerConnection):
             self.loop.call_later(self.pong_delay_s, super().data_received, data)
         else:
             super().data_received(data)
+
+    def process_event(self, event: Any) -> None:
+        take = self.take_now
+        if (take is not None and isinstance(event, WsFrame) and event.fin and event.opcode in _DATA
+                and _reader_idle(self.recv_messages) and take(bytes(event.data))):
+            return
+        super().process_event(event)
+
+
+_DATA = (Opcode.TEXT, Opcode.BINARY)
+
+
+def _reader_idle(messages: Any) -> bool:
+    """The read loop waits for a message and none is queued (websockets' assembler, checked defensively)."""
+    return bool(getattr(messages, "get_in_progress", False)) and len(getattr(messages, "frames", (None,))) == 0
 
 
 @dataclass
@@ -57,6 +83,8 @@ class Shared:
     faults: Faults
     synth_lock: asyncio.Lock
     recognition: Recognition
+    pacer: Pacer = field(default_factory=Pacer)  # one timer paces every connection's speech
+    speech: SpeechCache = field(default_factory=SpeechCache)  # lines encoded once for all connections
 
 
 class Connection:
@@ -75,6 +103,7 @@ class Connection:
         self._closed = False
         self._dropped = False
         self._refusals_left = 0
+        self._routing: asyncio.Future[None] | None = None  # fast-path audio still being routed
         # User text sent with turn_complete false: context for the turn that a later message completes.
         self._held_user_text: list[str] = []
 
@@ -103,9 +132,10 @@ class Connection:
         session.brain = make_brain(self.shared.scenario, config, session.new_call_id)
         if brain_state is not None:
             session.brain.restore(brain_state)
-        speaker = Speaker(self.send, self.options, self.shared.synth_lock, modality=config.modality,
-                          transcribe=config.output_transcription)
-        self.engine = TurnEngine(self, session, config, self.options, speaker)
+        speaker = Speaker(self.send, self.send_encoded, self.options, self.shared.synth_lock,
+                          modality=config.modality, transcribe=config.output_transcription,
+                          pacer=self.shared.pacer, cache=self.shared.speech)
+        self.engine = TurnEngine(self, session, config, self.options, speaker, faults=self.shared.faults)
         self.hearing = Hearing(config.vad, session, self.options, self._listener_factory(config))
         try:
             async with asyncio.TaskGroup() as tg:
@@ -115,11 +145,13 @@ class Connection:
                 if config.resumption:
                     await self.send_update(resumable=True)
                 self.spawn(self._timers())
+                self.ws.take_now = self._take_now
                 await self._read_loop()
                 self._closed = True
                 for task in list(self._tasks):
                     task.cancel()
         finally:
+            self.ws.take_now = None
             self.hearing.close()
             self.shared.faults.detach(self)
             self._release_session()
@@ -185,6 +217,21 @@ class Connection:
         self.shared.recorder.add(self.id, "out", message)
         try:
             await self.ws.send(p.dump(message))
+        except ConnectionClosed:
+            self._closed = True
+
+    async def send_encoded(self, data: bytes) -> None:
+        """A frame already encoded (shared speech): the same as ``send`` without encoding it again."""
+        if self._closed:
+            return
+        delay = self.shared.faults.frame_delay_s()
+        if delay:
+            await asyncio.sleep(delay)
+        recorder = self.shared.recorder
+        if recorder.active:
+            recorder.add(self.id, "out", json.loads(data))
+        try:
+            await self.ws.send(data)
         except ConnectionClosed:
             self._closed = True
 
@@ -279,22 +326,66 @@ class Connection:
 
     # ---- input -------------------------------------------------------------------------------
 
+    def _take_now(self, raw: bytes) -> bool:
+        """The audio fast path, run as the frame is parsed: True when the frame was fully handled.
+
+        Only a frame holding one audio blob, with automatic activity detection and no turn starting,
+        ending or being heard, is handled here; anything else goes to the read loop, as do frames
+        that arrive while that loop is busy (see ``EmulatorConnection``).
+        """
+        if self._closed or self._routing is not None or self.hearing.manual:
+            return False
+        frame = intake.read_audio_frame(raw)
+        if frame is None:
+            return False
+        self.client_index += 1
+        if self.shared.recorder.active:
+            self.shared.recorder.add(self.id, "in", frame.record, index=self.client_index)
+        drop_after = self.shared.faults.drop_after_client_frames
+        if drop_after is not None and self.client_index >= drop_after:
+            self.drop()
+            return True
+        assert isinstance(frame.message, intake.RealtimeInput)
+        pushed = self.hearing.push(frame.message.audio[0])
+        if pushed is not None:
+            # A turn is under way: the rest needs waiting, done in order before any later frame.
+            self._routing = self.spawn(self._route(pushed))
+        return True
+
+    async def _route(self, pushed: Pushed) -> None:
+        try:
+            await self._heard(await self.hearing.route(pushed))
+        finally:
+            self._routing = None
+
     async def _read_loop(self) -> None:
         assert self.config is not None
         drop_after = self.shared.faults.drop_after_client_frames
         try:
             async for raw in self.ws:
+                if self._routing is not None:
+                    await self._routing  # audio taken by the fast path is still being routed
+                if self._closed:
+                    return
                 self.client_index += 1
                 frame = intake.read_frame(raw, vertex=self.route.vertex, manual_activity=self.config.vad.disabled)
-                self.shared.recorder.add(self.id, "in", frame.record, index=self.client_index)
+                if self.shared.recorder.active:
+                    self.shared.recorder.add(self.id, "in", frame.record, index=self.client_index)
                 if drop_after is not None and self.client_index >= drop_after:
                     self.drop()
                     return
                 if frame.error is not None:
                     await self._close(frame.error.code, frame.error.reason)
                     return
-                assert frame.message is not None
-                await self._dispatch(frame.message)
+                message = frame.message
+                assert message is not None
+                if frame.audio_only and isinstance(message, intake.RealtimeInput) and not self.hearing.manual:
+                    # The bulk of all traffic: one audio blob. No coroutine unless a turn is under way.
+                    pushed = self.hearing.push(message.audio[0])
+                    if pushed is not None:
+                        await self._heard(await self.hearing.route(pushed))
+                else:
+                    await self._dispatch(message)
                 if self._closed:
                     return
         except ConnectionClosed:
@@ -305,10 +396,14 @@ class Connection:
         assert session is not None
         match message:
             case intake.ClientContent():
+                if await self._refuses_client_content():
+                    return
                 for text in message.model_texts:
                     session.add("model", text_tokens(text))
                 if not message.turn_complete:
-                    if message.user_texts:
+                    if message.user_texts and intake.is_note(message.text):
+                        session.add("user", text_tokens(message.text))  # context (a heard note): never a turn
+                    elif message.user_texts:
                         self._held_user_text.append(message.text)
                     return
                 held, self._held_user_text = self._held_user_text, []
@@ -347,10 +442,27 @@ class Connection:
             await self._heard(await hearing.stream_end())
 
     async def _heard(self, events: list[HearingEvent]) -> None:
-        assert self.config is not None
+        assert self.config is not None and self.session is not None
         for event in events:
             if isinstance(event, SpeechBegan):
                 if self.config.vad.interrupts:
                     await self.engine.barge_in()
             else:
+                for held in self._held_user_text:  # typed words left incomplete: context of this turn
+                    self.session.add("user", text_tokens(held))
+                self._held_user_text = []
                 await self.engine.audio_turn(event)
+
+    async def _refuses_client_content(self) -> bool:
+        """A model that takes client content only as initial history refuses it after the first model turn.
+
+        Read from the model table (``models.py``, column ``client_content_mid_session``; absent: accepted),
+        and only with ``field_reports``: the documentation and the field disagree (docs/emulator.md).
+        """
+        assert self.config is not None and self.session is not None
+        spec = model_spec(self.config.model_id, "vertex" if self.route.vertex else "developer")
+        accepted = getattr(spec, "client_content_mid_session", True)
+        if accepted or not self.options.field_reports or self.engine.model_turns == 0:
+            return False
+        await self._close(p.CLOSE_INVALID, p.REASON_INVALID_ARGUMENT)
+        return True

@@ -18,11 +18,13 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Coroutine
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
+from voicecli.emulator import drift
 from voicecli.emulator import protocol as p
 from voicecli.emulator.brains import Brain, BrainFailure, Reply, UserTurn
+from voicecli.emulator.faults import Faults
 from voicecli.emulator.hearing import SpeechDone
 from voicecli.emulator.intake import FunctionResponse, ToolResponse
 from voicecli.emulator.options import EmulatorOptions
@@ -46,20 +48,34 @@ class Link(Protocol):
     def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Future[None]: ...
 
 
+@dataclass
+class Stalled:
+    """Work held back by a stall fault: a user turn to answer, or answered calls to go on from."""
+
+    turn: UserTurn | None = None
+    group: Reply | None = None
+    answers: list[FunctionResponse] = field(default_factory=list)
+    continuing: bool = False
+
+
 class TurnEngine:
     def __init__(self, link: Link, session: Session, config: p.SessionConfig, options: EmulatorOptions,
-                 speaker: Speaker) -> None:
+                 speaker: Speaker, *, faults: Faults | None = None) -> None:
         self._link = link
         self._session = session
         self._config = config
         self._options = options
         self._speaker = speaker
+        self._faults = faults or Faults()
+        self._language: str | None = None  # the current reply drifts into this language (a fault)
+        self._drifted = False  # some reply on this connection drifted: a language directive is expected
         self._replies: set[asyncio.Future[None]] = set()  # a user turn's reply and follow-ups being generated
         self._speaking = asyncio.Lock()  # one reply speaks at a time; a WHEN_IDLE answer waits its turn
         self._spoke = False  # the current turn has said something: later lines continue it
         self._prompt: dict[str, int] = {}
         self._response: dict[str, int] = {}
         self.user_turns = 0
+        self.model_turns = 0  # turns completed by the model on this connection
 
     @property
     def brain(self) -> Brain:
@@ -75,11 +91,20 @@ class TurnEngine:
 
     async def text_turn(self, text: str) -> None:
         await self.barge_in()
-        if await self._took_user_turn(text_tokens(text), 0.0, "TEXT"):
+        if not await self._took_user_turn(text_tokens(text), 0.0, "TEXT"):
+            return
+        if self._session.stalled is not None:
+            self._start(self._recover())  # a nudge: the held-back turn is answered now
+        elif self._drifted and drift.is_language_directive(text):
+            self._faults.end_drift()
+            self._drifted = False
+            self._start(self._reply_with(Reply(drift.ACK["en"])))
+        else:
             self._start(self._reply_to(UserTurn(text)))
 
     async def audio_turn(self, done: SpeechDone) -> None:
         if await self._took_user_turn(round(done.audio_s * AUDIO_TOKENS_PER_S), done.audio_s, "AUDIO"):
+            self._session.stalled = None  # the user spoke again: that is what gets answered
             self._start(self._reply_to(None, done.listener))
         else:
             done.listener.close()
@@ -88,10 +113,21 @@ class TurnEngine:
         """Whitespace-only text: frameworks send it after a user turn to make some models answer.
 
         It is not a user turn and interrupts nothing; only at the very start, before anything was
-        said, does it ask for the opening.
+        said, does it ask for the opening, and after a stall it makes the held-back turn answered.
         """
-        if self.user_turns == 0 and not self.generating():
+        if self._session.stalled is not None and not self.generating():
+            self._start(self._recover())
+        elif self.user_turns == 0 and not self.generating():
             await self.text_turn("")
+
+    async def _recover(self) -> None:
+        """Answer what a stall held back, unless this turn stalls too (every turn counts)."""
+        stalled = self._session.stalled
+        assert stalled is not None
+        if stalled.turn is not None:
+            await self._reply_to(stalled.turn, recovering=True)
+        elif stalled.group is not None:
+            await self._follow_up(stalled.group, stalled.answers, continuing=stalled.continuing, recovering=True)
 
     async def barge_in(self) -> None:
         """User activity while the agent is generating: interrupted, calls cancelled, turnComplete."""
@@ -127,16 +163,24 @@ class TurnEngine:
             return False
         return True
 
-    async def _reply_to(self, turn: UserTurn | None, listener: TurnListener | None = None) -> None:
+    async def _reply_to(self, turn: UserTurn | None, listener: TurnListener | None = None, *,
+                        recovering: bool = False) -> None:
         try:
             async with self._speaking:
                 self._begin(spoke=False)
-                if self._config.resumption and self._options.resumption_updates == "legacy":
+                stall = self._faults.take_stall("user_turn")
+                if self._config.resumption and self._options.resumption_updates == "legacy" and not stall:
                     await self._link.send_update(resumable=False)
                 if listener is not None:
                     heard = await listener.heard()  # the last inputTranscription fragment goes out first
                     turn = UserTurn(heard.words, audio=True, notice=heard.notice)
                 assert turn is not None
+                if stall:
+                    await self._stall(Stalled(turn=turn), stall)
+                    return
+                if recovering:
+                    self._session.stalled = None
+                self._drift()
                 try:
                     reply = self.brain.reply_to(turn)
                 except BrainFailure as failure:
@@ -190,17 +234,47 @@ class TurnEngine:
         with contextlib.suppress(BrainFailure):
             self.brain.answered(group, answers, respond=False)
 
-    async def _follow_up(self, group: Reply, answers: list[FunctionResponse], *, continuing: bool) -> None:
+    async def _follow_up(self, group: Reply, answers: list[FunctionResponse], *, continuing: bool,
+                         recovering: bool = False) -> None:
         """Go on after answers: in the same turn (``continuing``), or in a turn of its own."""
         async with self._speaking:
             # A resumed connection does not know what was said before the drop: a said line counts.
-            self._begin(spoke=continuing and (self._spoke or bool(group.text)))
+            spoke = continuing and (self._spoke or bool(group.text))
+            stall = self._faults.take_stall("tool_response" if not recovering else "user_turn")
+            if stall:
+                await self._stall(Stalled(group=group, answers=answers, continuing=continuing), stall)
+                return
+            if recovering:
+                self._session.stalled = None
+            self._begin(spoke=spoke)
+            if not continuing:
+                self._drift()
             try:
                 reply = self.brain.answered(group, answers, respond=True)
             except BrainFailure as failure:
                 await self._link.fail(p.CLOSE_POLICY, str(failure), record="scenario_error")
                 return
             await self._run(reply, start=False)
+
+    async def _reply_with(self, reply: Reply) -> None:
+        """A reply the engine itself says (not the brain's): a turn of its own."""
+        async with self._speaking:
+            self._begin(spoke=False)
+            self._language = None
+            await self._run(reply, start=True)
+
+    # ---- faults: stall and drift ----------------------------------------------------------------
+
+    async def _stall(self, held: Stalled, variant: str) -> None:
+        """Send nothing (socket open, no error), or a bare turnComplete; keep the work for a recovery."""
+        self._session.stalled = held
+        if variant == "empty_turn_complete":
+            await self._link.send(p.turn_complete(None))
+
+    def _drift(self) -> None:
+        """Whether the reply about to start drifts into another language (a fault, counted per reply)."""
+        self._language = self._faults.take_drift()
+        self._drifted = self._drifted or self._language is not None
 
     # ---- replies -----------------------------------------------------------------------------
 
@@ -210,6 +284,8 @@ class TurnEngine:
         if start:
             await link.apply_faults(reply.faults, "start")
         await self._say(reply.text)
+        if reply.grounding is not None:
+            await link.send({"serverContent": {"groundingMetadata": reply.grounding}})
         if reply.calls:
             for call in reply.calls:
                 self._session.pending[call.id] = PendingCall(call.id, call.name, call.blocking, reply)
@@ -222,6 +298,7 @@ class TurnEngine:
         await link.apply_faults(reply.faults, "end")
         await link.send(p.server_flag("generationComplete"))
         await link.send(p.turn_complete(self._usage()))
+        self.model_turns += 1
         if self._config.resumption and self._options.resumption_updates == "legacy":
             await link.send_update(resumable=True)
 
@@ -231,7 +308,11 @@ class TurnEngine:
         if self._spoke:
             text = " " + text  # transcription fragments carry their own spacing
         self._spoke = True
-        await self._speaker.say(text, self._delivered)
+        if self._language is not None:
+            await self._speaker.say(drift.translate(text, self._language), self._delivered,
+                                    voice=drift.VOICES[self._language])
+        else:
+            await self._speaker.say(text, self._delivered)
 
     def _delivered(self, modality: str, tokens: int, seconds: float) -> None:
         """Only what was delivered stays in the history."""

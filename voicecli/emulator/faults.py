@@ -11,6 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+STALL_VARIANTS = ("after_user_turn", "after_tool_response", "empty_turn_complete")
+DRIFT_LANGUAGES = ("es",)
+
 
 class FaultTarget(Protocol):
     """What a live connection offers to the fault controller."""
@@ -36,6 +39,13 @@ class Faults:
     linger_after_drop_s: float = 0.0
     # The same, counted instead of timed: the old socket stays until this many resumes were refused.
     linger_refusals: int = 0
+    # Stall: the next ``stall_turns`` turns of the variant's kind get no answer (see ``stall``).
+    stall_turns: int = 0
+    stall_variant: str = "after_user_turn"
+    stalls: int = 0  # turns held back so far (a count for tests and the record)
+    # Drift: the next ``drift_turns`` replies are spoken and transcribed in ``drift_language``.
+    drift_turns: int = 0
+    drift_language: str = "es"
     seed: int = 0
     _targets: list[FaultTarget] = field(default_factory=list, repr=False)
     _rng: random.Random = field(default_factory=random.Random, repr=False)
@@ -60,6 +70,50 @@ class Faults:
         """Refuse the next ``times`` upgrades (-1: all) with this HTTP status (401, 429, ...)."""
         self.refuse_status, self.refuse_times = status, times
 
+    def stall(self, turns: int = 1, variant: str = "after_user_turn") -> None:
+        """The next ``turns`` turns get nothing back: no error, the socket open (docs/emulator.md, Stall).
+
+        ``after_user_turn``: nothing after a user turn; ``after_tool_response``: nothing after a
+        function response the model would go on from; ``empty_turn_complete``: a user turn gets a
+        bare ``turnComplete`` and nothing else. Every user turn counts, a client's nudge included.
+        """
+        if variant not in STALL_VARIANTS:
+            raise ValueError(f"unknown stall variant {variant!r} (expected one of {', '.join(STALL_VARIANTS)})")
+        if turns < 0:
+            raise ValueError("stall turns must not be negative")
+        self.stall_turns, self.stall_variant = turns, variant
+
+    def drift(self, turns: int = 1, language: str = "es") -> None:
+        """The next ``turns`` replies are spoken and transcribed in ``language`` (Spanish: ``es``).
+
+        A text turn that repeats the language directive ("Please respond in English") ends it.
+        """
+        if language not in DRIFT_LANGUAGES:
+            raise ValueError(f"unknown drift language {language!r} (expected one of {', '.join(DRIFT_LANGUAGES)})")
+        if turns < 0:
+            raise ValueError("drift turns must not be negative")
+        self.drift_turns, self.drift_language = turns, language
+
+    def take_stall(self, stage: str) -> str | None:
+        """Whether this moment (``user_turn`` or ``tool_response``) stalls: the variant, counted, or None."""
+        if self.stall_turns <= 0:
+            return None
+        if stage != ("tool_response" if self.stall_variant == "after_tool_response" else "user_turn"):
+            return None
+        self.stall_turns -= 1
+        self.stalls += 1
+        return self.stall_variant
+
+    def take_drift(self) -> str | None:
+        """The language of the reply about to start, counted, or None to reply as usual."""
+        if self.drift_turns <= 0:
+            return None
+        self.drift_turns -= 1
+        return self.drift_language
+
+    def end_drift(self) -> None:
+        self.drift_turns = 0
+
     def clear(self) -> None:
         self.drop_after_client_frames = self.drop_after_s = None
         self.close_after_s = self.go_away_after_s = None
@@ -67,6 +121,7 @@ class Faults:
         self.refuse_status, self.refuse_times = None, 0
         self.linger_after_drop_s = 0.0
         self.linger_refusals = 0
+        self.stall_turns = self.drift_turns = 0
 
     # ---- immediate actions on open connections ----
     def drop_now(self) -> None:

@@ -9,6 +9,7 @@ recogniser works while the user speaks and the words are ready soon after they s
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,15 @@ from voicecli.emulator.session import Session
 PREROLL_S = 0.2  # audio before the detected onset that a turn's listener also hears
 _KEEP_S = 1.0  # recent audio kept for that: onset detection lags the onset by at most the start commit time
 _BYTES_PER_S = VAD_RATE * 2
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """Audio pushed to activity detection that needs routing: its events and where it lies on the clock."""
+
+    events: list[Any]
+    start_s: float
+    end_s: float
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,10 @@ class Hearing:
         self._speech_start_s: float | None = None
         self._activity_open = False
         self._activity_audio_s = 0.0
-        self._recent = bytearray()  # recent 16 kHz audio (see _remember), ending at _recent_end_s
+        # Recent 16 kHz audio (see _remember), ending at _recent_end_s: pieces as pushed, joined only
+        # when a turn starts or ends, so the common case (no turn) copies nothing.
+        self._recent: deque[bytes] = deque()
+        self._recent_bytes = 0
         self._recent_end_s = 0.0
 
     @property
@@ -63,19 +76,35 @@ class Hearing:
         return self._settings.disabled
 
     async def audio(self, chunk: AudioChunk) -> list[HearingEvent]:
-        pcm = self._to_16k(chunk.pcm, chunk.rate)
         if self.manual:
+            pcm = self._to_16k(chunk.pcm, chunk.rate)
             if self._activity_open:
                 self._activity_audio_s += len(chunk.pcm) / 2 / chunk.rate
                 if self._listener is not None:
                     await self._listener.feed(pcm)
             return []
+        pushed = self.push(chunk)
+        return [] if pushed is None else await self.route(pushed)
+
+    def push(self, chunk: AudioChunk) -> Pushed | None:
+        """Automatic detection, the part that needs no waiting: None when nothing more is to be done.
+
+        That is the common case, audio with no turn starting, ending or under way, which the
+        connection handles without a coroutine per frame. Otherwise ``route`` finishes the job.
+        """
+        assert not self.manual
+        pcm = self._to_16k(chunk.pcm, chunk.rate)
         vad = self._ensure_vad()
         start_s = float(vad.clock_s)
         events = vad.push(pcm)
         self._remember(pcm, start_s)
         self._session.vad_clock_s = float(vad.clock_s)
-        return await self._route(events, start_s, start_s + len(pcm) / _BYTES_PER_S)
+        if not events and self._listener is None:
+            return None
+        return Pushed(events, start_s, self._recent_end_s)
+
+    async def route(self, pushed: Pushed) -> list[HearingEvent]:
+        return await self._route(pushed.events, pushed.start_s, pushed.end_s)
 
     def activity_start(self) -> None:
         """``activityStart``: a user turn begins (the caller interrupts any reply, whatever the settings)."""
@@ -125,19 +154,25 @@ class Hearing:
         return out
 
     def _remember(self, pcm: bytes, start_s: float) -> None:
-        """Keep this push whole, and _KEEP_S of audio before it."""
-        self._recent += pcm
-        excess = len(self._recent) - len(pcm) - int(_KEEP_S * _BYTES_PER_S)
-        if excess > 0:
-            del self._recent[: excess + excess % 2]
+        """Keep this push whole, and at least _KEEP_S of audio before it (whole pieces)."""
+        recent = self._recent
+        recent.append(pcm)
+        self._recent_bytes += len(pcm)
+        keep = len(pcm) + int(_KEEP_S * _BYTES_PER_S)
+        while self._recent_bytes - len(recent[0]) >= keep:
+            self._recent_bytes -= len(recent.popleft())
         self._recent_end_s = start_s + len(pcm) / _BYTES_PER_S
 
     def _slice(self, from_s: float, to_s: float) -> bytes:
         """Recent audio between two times on the session's audio clock (clamped to what is kept)."""
-        begin_s = self._recent_end_s - len(self._recent) / _BYTES_PER_S
+        begin_s = self._recent_end_s - self._recent_bytes / _BYTES_PER_S
         first = max(0, round((from_s - begin_s) * VAD_RATE)) * 2
-        last = min(len(self._recent), max(0, round((to_s - begin_s) * VAD_RATE)) * 2)
-        return bytes(self._recent[first:last]) if last > first else b""
+        last = min(self._recent_bytes, max(0, round((to_s - begin_s) * VAD_RATE)) * 2)
+        if last <= first:
+            return b""
+        if len(self._recent) > 1:
+            self._recent = deque([b"".join(self._recent)])  # joined once; later slices reuse it
+        return self._recent[0][first:last]
 
     def _to_16k(self, pcm: bytes, rate: int) -> bytes:
         if rate == VAD_RATE:

@@ -7,6 +7,7 @@ worded as the service words it.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ _MARKERS_WITH_AUTO_VAD = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: built for every audio frame, and a frozen __init__ costs more
 class AudioChunk:
     pcm: bytes  # PCM16 little-endian mono
     rate: int
@@ -41,7 +42,7 @@ class ClientContent:
         return " ".join(self.user_texts)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen, as AudioChunk
 class RealtimeInput:
     """``realtimeInput``: any of audio, video frames, text and activity markers (several may come at once)."""
 
@@ -85,6 +86,7 @@ class Frame:
     record: Any
     message: ClientMessage | None = None
     error: p.ProtocolError | None = None
+    audio_only: bool = False  # a RealtimeInput holding exactly one audio chunk and nothing else
 
 
 def read_json(raw: str | bytes) -> tuple[Any, dict[str, Any] | None, p.ProtocolError | None]:
@@ -111,15 +113,77 @@ def read_setup(raw: str | bytes, *, vertex: bool, known_models: frozenset[str], 
         return record, refused
 
 
-def read_frame(raw: str | bytes, *, vertex: bool, manual_activity: bool) -> Frame:
-    """A frame after setup. ``manual_activity``: automatic activity detection is off for this session."""
-    record, frame, error = read_json(raw)
-    if frame is None:
-        return Frame(record, error=error)
+_NOTE = re.compile(r"^\s*[\[(].*[\])]\s*$", re.DOTALL)
+
+
+def is_note(text: str) -> bool:
+    """User text in square brackets or parentheses, sent without completing a turn: a note for the model
+    (such as what the user heard of a reply cut by a barge-in), kept as context and never answered."""
+    return bool(_NOTE.match(text))
+
+
+_AUDIO_KEYS = frozenset({"data", "mime_type"})
+
+
+def audio_fast_path(value: Any) -> RealtimeInput | None:
+    """The common case, a frame holding one audio blob and nothing else, read without normalising keys.
+
+    Only the SDK's own spelling (``realtime_input.audio.{data, mime_type}``, already snake_case, so
+    the record is the same as after normalising) takes it. Anything else (other fields, odd types, a
+    bad MIME type or base64) returns None and takes the general path, which validates and words
+    refusals as before.
+    """
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    body = value.get("realtime_input")
+    if not isinstance(body, dict) or len(body) != 1:
+        return None
+    blob = body.get("audio")
+    if not isinstance(blob, dict) or blob.keys() != _AUDIO_KEYS:
+        return None
+    mime, data = blob["mime_type"], blob["data"]
+    if not isinstance(mime, str) or not mime.startswith("audio/") or not isinstance(data, str):
+        return None
     try:
-        return Frame(record, _message(frame, vertex=vertex, manual_activity=manual_activity))
+        pcm = p.decode_b64(data, "realtime_input.audio.data")
+    except p.ProtocolError:
+        return None
+    rate = VAD_RATE if mime == _PCM16K else _pcm_rate(mime)
+    return RealtimeInput(audio=(AudioChunk(pcm, rate),))
+
+
+_PCM16K = "audio/pcm;rate=16000"
+
+
+def read_audio_frame(raw: bytes) -> Frame | None:
+    """A frame holding one audio blob (the fast path), or None for anything else, left to ``read_frame``."""
+    try:
+        value = json.loads(raw)
+    except ValueError:  # JSON or UTF-8 errors: read_frame words the refusal
+        return None
+    fast = audio_fast_path(value)
+    return None if fast is None else Frame(value, fast, audio_only=True)
+
+
+def read_frame(raw: str | bytes, *, vertex: bool, manual_activity: bool) -> Frame:
+    """A frame after setup. ``manual_activity``: automatic activity detection is off for this session.
+
+    The JSON is parsed once; a plain audio frame skips key normalisation and field checks (it has
+    none to fail), and its record is the parsed JSON as sent.
+    """
+    try:
+        value = p.load_json(raw)
+    except p.ProtocolError as error:
+        text = raw if isinstance(raw, str) else raw.decode("utf-8", "replace")
+        return Frame({"unparsed": text}, error=error)
+    fast = audio_fast_path(value)
+    if fast is not None:
+        return Frame(value, fast, audio_only=True)
+    frame = p.normalise_keys(value)
+    try:
+        return Frame(frame, _message(frame, vertex=vertex, manual_activity=manual_activity))
     except p.ProtocolError as refused:
-        return Frame(record, error=refused)
+        return Frame(frame, error=refused)
 
 
 def _message(frame: dict[str, Any], *, vertex: bool, manual_activity: bool) -> ClientMessage:

@@ -89,8 +89,16 @@ def truncate_reason(reason: str) -> str:
     return raw[:CLOSE_REASON_LIMIT].decode("utf-8", errors="ignore")
 
 
+_SNAKE: dict[str, str] = {}
+
+
 def snake(name: str) -> str:
-    return _CAMEL.sub("_", name).lower()
+    known = _SNAKE.get(name)
+    if known is None:
+        known = _CAMEL.sub("_", name).lower()
+        if len(_SNAKE) < 4096:  # field names are few; free-form keys must not grow this without bound
+            _SNAKE[name] = known
+    return known
 
 
 def camel(name: str) -> str:
@@ -123,14 +131,18 @@ def camelise_keys(value: Any) -> Any:
     return value
 
 
+_URLSAFE = str.maketrans("-_", "+/")
+
+
 def decode_b64(data: Any, where: str) -> bytes:
     """Decode either base64 alphabet, padded or not, as protobuf JSON does."""
     if not isinstance(data, str):
         raise ProtocolError(CLOSE_INVALID, f"Invalid value at '{where}' (TYPE_BYTES), expected base64")
-    text = data.replace("-", "+").replace("_", "/")
-    text += "=" * (-len(text) % 4)
+    text = data.translate(_URLSAFE)
+    if len(text) % 4:
+        text += "=" * (-len(text) % 4)
     try:
-        return base64.b64decode(text, validate=True)
+        return binascii.a2b_base64(text, strict_mode=True)
     except (binascii.Error, ValueError):
         raise ProtocolError(
             CLOSE_INVALID, f"Invalid value at '{where}' (TYPE_BYTES), Base64 decoding failed"
@@ -141,15 +153,20 @@ def encode_b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def parse_frame(raw: str | bytes) -> dict[str, Any]:
-    """One client frame -> a snake_case dict; malformed JSON is a 1007 refusal."""
+def load_json(raw: str | bytes) -> dict[str, Any]:
+    """One client frame's JSON object, keys as sent; malformed JSON is a 1007 refusal."""
     try:
         value = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ProtocolError(CLOSE_INVALID, "Invalid JSON payload received.") from None
     if not isinstance(value, dict):
         raise ProtocolError(CLOSE_INVALID, "Invalid JSON payload received. Expected an object.")
-    normalised: dict[str, Any] = normalise_keys(value)
+    return value
+
+
+def parse_frame(raw: str | bytes) -> dict[str, Any]:
+    """One client frame -> a snake_case dict; malformed JSON is a 1007 refusal."""
+    normalised: dict[str, Any] = normalise_keys(load_json(raw))
     return normalised
 
 
@@ -208,6 +225,8 @@ class SessionConfig:
     # The function declarations as sent (snake_case keys outside the schemas), each with ``behavior``
     # set to what this model does with it: what the generic brain and the recogniser's hints read.
     declarations: list[dict[str, Any]] = field(default_factory=list)
+    # Built-in tools the setup declares (snake_case: google_search, code_execution, url_context, ...).
+    builtin_tools: tuple[str, ...] = ()
 
     @property
     def compression(self) -> bool:
@@ -320,6 +339,7 @@ def parse_setup(frame: dict[str, Any], *, vertex: bool, known_models: frozenset[
     config.input_transcription = "input_audio_transcription" in setup
     config.output_transcription = "output_audio_transcription" in setup
     config.declarations = _declarations(setup.get("tools"), spec)
+    config.builtin_tools = _builtin_tools(setup.get("tools"))
     config.tool_behaviour = {str(d["name"]): str(d["behavior"]) for d in config.declarations}
     return config
 
@@ -356,6 +376,14 @@ def check_capabilities(spec: ModelSpec, setup: dict[str, Any], generation: dict[
         raise ProtocolError(CLOSE_INVALID, f"{REASON_INVALID_ARGUMENT} Use thinking_level with this model.")
     if "thinking_level" in thinking and spec.thinking == "budget":
         raise ProtocolError(CLOSE_INVALID, f"{REASON_INVALID_ARGUMENT} Use thinking_budget with this model.")
+
+
+def _builtin_tools(tools: Any) -> tuple[str, ...]:
+    """The built-in tools named in ``setup.tools`` (every key of a tool entry but function declarations)."""
+    if not isinstance(tools, list):
+        return ()
+    names = [key for tool in tools if isinstance(tool, dict) for key in tool if key != "function_declarations"]
+    return tuple(dict.fromkeys(names))
 
 
 def _declarations(tools: Any, spec: ModelSpec) -> list[dict[str, Any]]:

@@ -31,9 +31,14 @@ class Recorder:
         self._keep = keep
         self._file: IO[str] | None = path.open("a", encoding="utf-8") if path else None
 
+    @property
+    def active(self) -> bool:
+        """Records are kept or written: worth building them."""
+        return self._keep or self._file is not None
+
     def add(self, conn: int, direction: str, frame: Any = None, *, index: int | None = None,
             **extra: Any) -> None:
-        if not self._keep and self._file is None:
+        if not self.active:
             return
         record: dict[str, Any] = {"t": round(time.time(), 6), "conn": conn, "dir": direction}
         if index is not None:

@@ -1,4 +1,4 @@
-"""The emulator server: TLS WebSocket on loopback, routing, upgrade refusals, and the control surface."""
+"""The emulator server: TLS (or plain) WebSocket on loopback, routing, upgrade refusals, the control surface."""
 
 from __future__ import annotations
 
@@ -53,6 +53,7 @@ class Emulator:
         record_file: Path | None = None,
         faults: Faults | None = None,
         options: EmulatorOptions | None = None,
+        tls: bool = True,
         **option_values: Any,
     ) -> None:
         self.options = options or EmulatorOptions(**option_values)
@@ -63,6 +64,7 @@ class Emulator:
                                             loader=self.options.recognition_loader)
         self.faults = faults or Faults()
         self.host = host
+        self.tls = tls  # False: plain ws:// (loopback clients that connect directly; see docs/emulator.md)
         self._requested_port = port
         self._ca_dir = ca_dir
         self._recorder = Recorder(record_file, keep=self.options.keep_records)
@@ -95,7 +97,12 @@ class Emulator:
 
     @property
     def base_url(self) -> str:
-        return f"https://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        """The WebSocket origin (``wss://`` or, without TLS, ``ws://``) for clients that connect directly."""
+        return f"{'wss' if self.tls else 'ws'}://{self.host}:{self.port}"
 
     @property
     def ca_file(self) -> Path:
@@ -118,22 +125,30 @@ class Emulator:
             api_key = min(self.options.valid_keys) if self.options.valid_keys else PLACEHOLDER_KEY
         # A wildcard address is reached on loopback, which the emulator's certificate names.
         host = "127.0.0.1" if self.host in {"0.0.0.0", "::", ""} else self.host
-        endpoint = f"wss://{host}:{self.port}/ws/google.cloud.aiplatform.v1beta1.LlmBidiService/BidiGenerateContent"
-        return {
-            "GOOGLE_GEMINI_BASE_URL": f"https://{host}:{self.port}",
+        ws, http = ("wss", "https") if self.tls else ("ws", "http")
+        endpoint = f"{ws}://{host}:{self.port}/ws/google.cloud.aiplatform.v1beta1.LlmBidiService/BidiGenerateContent"
+        env = {
+            "GOOGLE_GEMINI_BASE_URL": f"{http}://{host}:{self.port}",
             "GOOGLE_VERTEX_BASE_URL": f"{endpoint}?{urlencode({'key': api_key})}&ignored=",
-            "SSL_CERT_FILE": str(self.ca_file),
+            "SSL_CERT_FILE": str(self.ca_file) if self.tls else "",
             "GEMINI_API_KEY": api_key,
         }
+        return {name: value for name, value in env.items() if value}
 
     def client_ssl_context(self) -> Any:
-        """A verifying SSL context trusting the emulator's CA (for ``async_client_args={"ssl": ...}``)."""
+        """A verifying SSL context trusting the emulator's CA (for ``async_client_args={"ssl": ...}``).
+
+        None when serving plain ``ws://``.
+        """
+        if not self.tls:
+            return None
         if self._tls is None:
             raise RuntimeError("the emulator is not started")
         return self._tls.client_context()
 
     async def start(self) -> None:
-        self._tls = await asyncio.to_thread(ensure_tls_files, self._ca_dir)
+        if self.tls:
+            self._tls = await asyncio.to_thread(ensure_tls_files, self._ca_dir)
         shared = Shared(options=self.options, scenario=self.scenario, store=self._store,
                         recorder=self._recorder, faults=self.faults, synth_lock=asyncio.Lock(),
                         recognition=self.recognition)
@@ -143,7 +158,7 @@ class Emulator:
             await Connection(ws, ws.id_number, shared).run()
 
         self._server = await serve(
-            handler, self.host, self._requested_port, ssl=self._tls.server_context(),
+            handler, self.host, self._requested_port, ssl=self._tls.server_context() if self._tls else None,
             process_request=self._process_request, create_connection=_numbered(self._ids),
             max_size=16 * 2**20, compression=None,
         )

@@ -52,6 +52,7 @@ class Session:
     connection: object | None = None  # the open connection serving it, if any
     call_counter: int = 0
     call_prefix: str = ""  # stable across resumes, so a re-issued call keeps its id
+    stalled: Any = None  # work a stall fault held back (engine.Stalled), answered on the client's nudge
 
     def __post_init__(self) -> None:
         self.call_prefix = self.call_prefix or self.session_id[:8]
@@ -104,6 +105,7 @@ class Session:
         The brain's part (``state.brain_state``) is for the new brain the resumed connection builds.
         """
         self.history = list(state.history)
+        self.stalled = None  # a snapshot names an idle moment, before anything was held back
         self.audio_s = state.audio_s
         self.pending = {key: replace(call) for key, call in state.pending.items()}
         self.trimmed_tokens = state.trimmed_tokens

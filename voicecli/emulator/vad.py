@@ -134,23 +134,46 @@ class ServerVad:
 
     def push(self, pcm: bytes) -> list[VadEvent]:
         """Feed audio of any length (a trailing odd byte waits for its partner); return new events."""
-        self._pending += pcm
         frame_bytes = self._frame * 2
-        whole = len(self._pending) // frame_bytes
+        if not self._pending and len(pcm) % frame_bytes == 0:
+            block, whole = pcm, len(pcm) // frame_bytes  # whole frames, as clients usually send: no copy
+        else:
+            self._pending += pcm
+            whole = len(self._pending) // frame_bytes
+            block = bytes(self._pending[: whole * frame_bytes])
+            del self._pending[: whole * frame_bytes]
         if whole == 0:
             return []
-        block = bytes(self._pending[: whole * frame_bytes])
-        del self._pending[: whole * frame_bytes]
         frames = np.frombuffer(block, dtype="<i2").reshape(whole, self._frame)
-        samples = frames.astype(np.float64)
-        powers = np.einsum("ij,ij->i", samples, samples).tolist()
+        # Exact integer powers (a float64 copy of every sample cost more than the rest of a step).
+        powers = np.einsum("ij,ij->i", frames, frames, dtype=np.int64).tolist()
+        levels = [_level_db(power / self._frame) for power in powers]
+        if self._quiet_block(levels):
+            return []
 
         events: list[VadEvent] = []
-        for row, power in enumerate(powers):
-            event = self._step(_level_db(power / self._frame), frames[row])
+        for row, level in enumerate(levels):
+            event = self._step(level, frames[row])
             if event is not None:
                 events.append(event)
         return events
+
+    def _quiet_block(self, levels: list[float]) -> bool:
+        """Skip the per-frame steps for a block that cannot be voiced; only the noise floor moves.
+
+        Nothing is under way (no speech, no start in progress) and every frame is below the absolute
+        minimum a voiced frame needs, so each step would only update the floor, as done here.
+        """
+        if self.in_speech or self._onset is not None or max(levels) >= self._minimum_db:
+            return False
+        floor = self._floor_db
+        for level in levels:
+            if floor is None:
+                floor = min(level, _FLOOR_INITIAL_MAX_DB)
+            floor = _next_floor(floor, level, False)
+        self._floor_db = floor
+        self._analysed += self._frame * len(levels)
+        return True
 
     def flush(self) -> list[VadEvent]:
         """End of the audio stream or of an activity: close an utterance in progress now."""

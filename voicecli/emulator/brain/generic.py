@@ -21,6 +21,7 @@ from typing import Any
 from voicecli.emulator.brain.choose import build_vocabulary, choose_tool
 from voicecli.emulator.brain.declarations import Param, Tool, declarations_in, read_tools
 from voicecli.emulator.brain.extract import NO, extract, kind_of, pick_option
+from voicecli.emulator.brain.handover import Handover, is_opening, read_handover
 from voicecli.emulator.brain.instruction import read_instruction
 from voicecli.emulator.brain.memory import Fact, Memory, Recall, is_question
 from voicecli.emulator.brain.speech import (
@@ -30,10 +31,12 @@ from voicecli.emulator.brain.speech import (
     options_question,
     question_for,
     result_sentence,
+    searched_answer,
 )
 from voicecli.emulator.brain.words import STOPWORDS, content_stems, lower_tokens, reflect, sentences, stem
 
 STATE_VERSION = 1
+TRANSFER_PREFIX = "transfer_to_"  # a handoff's function (docs/generic-brain.md, Handoffs)
 _HEARD_KEPT = 50  # user turns kept for arguments said earlier
 _EARLIER_KINDS = frozenset({"date", "us_state", "email", "phone", "person_name"})  # facts about the user
 _GREETING_REQUEST = re.compile(r"\b(?:greet|introduce yourself|say hello|speak first|conversation is starting)\b",
@@ -44,6 +47,8 @@ _KNOWN_FACT = re.compile(r"^\s*-\s*([^:\n]+):\s*(.+?)\s*$", re.MULTILINE)
 _CANCEL = re.compile(r"\b(?:cancel|never mind|nevermind|forget it|stop)\b", re.IGNORECASE)
 _THANKS = re.compile(r"^\s*(?:thanks|thank you)\b", re.IGNORECASE)
 _BYE = re.compile(r"\b(?:bye|goodbye|see you)\b", re.IGNORECASE)
+_SEARCH_REQUEST = re.compile(r"\b(?:search(?: the web| online| google)?(?: for)?|look up|google)\s+(.+)",
+                             re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class Reply:
 
     text: str = ""
     tool_calls: tuple[ToolCall, ...] = ()
+    search: str | None = None  # the query, when the answer came from Google Search (the session declared it)
 
     @property
     def blocking(self) -> bool:
@@ -105,6 +111,12 @@ def _unwrap(response: Any) -> tuple[bool, Any]:
     return True, body
 
 
+def _agent_name(tool_name: str) -> str:
+    """``transfer_to_laura`` -> "Laura"; ``transfer_to_billing_desk`` -> "the billing desk"."""
+    words = tool_name.removeprefix(TRANSFER_PREFIX).split("_")
+    return words[0].title() if len(words) == 1 else "the " + " ".join(words)
+
+
 def _recalled(recall: Recall) -> str:
     if recall.answer is None:
         return f"You haven't told me {recall.asked} yet."
@@ -122,12 +134,13 @@ class GenericBrain:
     """The agent for sessions without a scenario. See the module docstring and docs/generic-brain.md."""
 
     def __init__(self, instruction: str = "", declarations: Iterable[Mapping[str, Any]] = (), *,
-                 call_ids: Callable[[], str] | None = None) -> None:
+                 call_ids: Callable[[], str] | None = None, search: bool = False) -> None:
         self.tools: tuple[Tool, ...] = read_tools(declarations)
         self._by_name = {tool.name: tool for tool in self.tools}
         self.instruction = read_instruction(instruction, self.tools)
         self._vocabulary = build_vocabulary(self.tools, self.instruction.context)
         self._call_ids = call_ids
+        self._search = search  # the session declared the built-in google_search tool
         self.memory = Memory()
         self._heard: list[str] = []
         self._outputs: dict[str, Any] = {}  # tool -> latest successful output; most recent last
@@ -136,6 +149,12 @@ class GenericBrain:
         # Tools the user asked for that wait on another call, with the arguments already heard.
         self._goals: dict[str, dict[str, Any]] = {}
         self._counter = 0
+        # Facts a handover carried (key -> value as written): known, used for arguments of that name.
+        self._carried: dict[str, str] = {}
+        self._handover: Handover | None = None
+        handover = read_handover(instruction)
+        if handover is not None:
+            self._take_handover(handover)
 
     @classmethod
     def from_setup(cls, setup: Mapping[str, Any], *, call_ids: Callable[[], str] | None = None) -> GenericBrain:
@@ -151,7 +170,12 @@ class GenericBrain:
     # ---- turns ------------------------------------------------------------------------------
 
     def greet(self, prompt: str = "") -> Reply:
-        """The opening: a greeting in the agent's name and role (facts listed in the prompt are kept)."""
+        """The opening: a greeting in the agent's name and role (facts listed in the prompt are kept).
+
+        A handed-over session has no greeting: it goes on from where the previous agent was.
+        """
+        if self._handover is not None or is_opening(prompt):
+            return self._continue_handover(prompt)
         for key, value in _KNOWN_FACT.findall(prompt):
             self.memory.remember(Fact(key.strip().lower().replace("_", " "), "is", value))
         first_name = self.memory.value_of("name")
@@ -164,6 +188,8 @@ class GenericBrain:
         text = text.strip()
         if not text:
             return Reply("Sorry, I didn't catch that. Could you say it again?")
+        if is_opening(text):
+            return self._continue_handover(text)
         if _GREETING_REQUEST.search(text) or (_HELLO.match(text) and not self._ask):
             return self.greet(text)
         recall = self.memory.recall(text)
@@ -179,6 +205,9 @@ class GenericBrain:
             return Reply(_joined(_recalled(recall), self._reask()))
         if chosen is not None:
             return self._request(chosen, text)
+        query = self._search_query(text) if self._search and not learned else None
+        if query is not None:
+            return Reply(_joined(searched_answer(query), self._reask()), search=query)
         return Reply(_joined(self._small_talk(text, learned), self._reask()))
 
     def tool_results(self, results: Iterable[Mapping[str, Any]]) -> Reply:
@@ -206,7 +235,9 @@ class GenericBrain:
                 said.append(self._retry_question(call, str(output)))
         following = Reply() if failed or not finished else self._continue_after(finished[-1][0])
         hide = {f for name, output in finished for f in self._offered_fields(output)}
-        spoken = [result_sentence(name, output, hide) for name, output in finished]
+        # A transfer's result says nothing: the next agent speaks next.
+        spoken = [result_sentence(name, output, hide) for name, output in finished
+                  if not name.startswith(TRANSFER_PREFIX)]
         return Reply(_joined(*spoken, *said, following.text), following.tool_calls)
 
     def cancelled(self, call_ids: Iterable[str]) -> None:
@@ -228,6 +259,7 @@ class GenericBrain:
             "ask": self._ask.to_dict() if self._ask else None,
             "goals": [[name, args] for name, args in self._goals.items()],
             "counter": self._counter,
+            "carried": dict(self._carried),
         }
 
     def restore(self, state: Mapping[str, Any]) -> None:
@@ -241,6 +273,46 @@ class GenericBrain:
         self._goals = {str(row[0]): dict(row[1]) for row in state.get("goals") or []
                        if len(row) == 2 and row[0] in self._by_name and isinstance(row[1], Mapping)}
         self._counter = int(state.get("counter") or 0)
+        self._carried = {str(k): str(v) for k, v in (state.get("carried") or {}).items()}
+
+    # ---- a handed-over conversation ---------------------------------------------------------
+
+    def _take_handover(self, handover: Handover) -> None:
+        """Know what the previous agent knew: carried facts, and what the user said to it."""
+        self._handover = handover if self._handover is None else self._handover.merged(handover)
+        for key, value in handover.facts.items():
+            self._carried[key] = value
+            self.memory.remember(Fact(key.strip().lower().replace("_", " "), "is", value))
+        for line in handover.user_lines:
+            self.memory.learn(line)
+            self._heard = [*self._heard, line][-_HEARD_KEPT:]
+
+    def _continue_handover(self, text: str) -> Reply:
+        """The opening of a handed-over session: say who takes over, then go on, without a greeting."""
+        handover = read_handover(text)
+        if handover is not None:
+            self._take_handover(handover)
+        known = self._handover or Handover()
+        name = self.instruction.name
+        taking = f"I'm {name}, taking over" if name else "I'm taking over"
+        intro = f"{taking} from {known.from_agent}." if known.from_agent else f"{taking} from here."
+        request = next((line for line in reversed(known.user_lines)
+                        if choose_tool(line, self._own_tools(), self._vocabulary)), None)
+        if request is not None:
+            chosen = choose_tool(request, self._own_tools(), self._vocabulary)
+            assert chosen is not None
+            follow = self._request(chosen, request)
+            return Reply(_joined(intro, follow.text), follow.tool_calls)
+        last = known.user_lines[-1] if known.user_lines else ""
+        if last:
+            said = " ".join(reflect(sentences(last)[0] if sentences(last) else last).split()[:25]).rstrip(".!?")
+            return Reply(_joined(intro, f"You told {known.from_agent or 'them'} {said}.",
+                                 "Where would you like to start?"))
+        return Reply(_joined(intro, "Where would you like to start?"))
+
+    def _own_tools(self) -> tuple[Tool, ...]:
+        """Tools that do the work here (a transfer onward is not what a handed-over request is for)."""
+        return tuple(tool for tool in self.tools if not tool.name.startswith(TRANSFER_PREFIX))
 
     # ---- choosing and calling ---------------------------------------------------------------
 
@@ -292,17 +364,29 @@ class GenericBrain:
         self._counter += 1
         call_id = self._call_ids() if self._call_ids else f"call-{self._counter}"
         self._pending[call_id] = {"name": tool.name, "args": args}
-        text = "One moment." if tool.blocking else "I've started that and will tell you when it's done."
+        if tool.name.startswith(TRANSFER_PREFIX):
+            text = f"I'll connect you with {_agent_name(tool.name)} now."  # the one sentence a handoff asks for
+        elif tool.blocking:
+            text = "One moment."
+        else:
+            text = "I've started that and will tell you when it's done."
         return Reply(text, (ToolCall(call_id, tool.name, args, tool.blocking),))
 
     def _fill(self, tool: Tool, text: str, args: dict[str, Any]) -> dict[str, Any]:
         """Arguments from earlier results, from these words, then typed facts said in earlier turns."""
         free = [p for p in tool.params if kind_of(p) == "string" and not self._source_of(tool, p)]
         cues = self._vocabulary.strong[tool.name] if len(free) == 1 else frozenset()
+        transfer = tool.name.startswith(TRANSFER_PREFIX)
         for param in tool.params:
             if param.name in args:
                 continue
+            if transfer and param.name == "reason" and kind_of(param) == "string" and text:
+                args[param.name] = text  # why the user is passed on: their own words, for the next agent
+                continue
             value = self._from_outputs(tool, param)
+            if value is None and param.name in self._carried:
+                found = extract(param, self._carried[param.name], asked=True)
+                value = found.value if found else self._carried[param.name]
             if value is None and text:
                 found = extract(param, text, cues=cues if param in free else frozenset())
                 value = found.value if found else None
@@ -421,6 +505,17 @@ class GenericBrain:
         """Does the tool's name carry the thing asked about ("where is my order" -> check_order)?"""
         head = [w for w in asked.split() if w not in STOPWORDS]
         return bool(head) and stem(head[-1]) in content_stems(tool.name)
+
+    @staticmethod
+    def _search_query(text: str) -> str | None:
+        """A question, or a request to search or look something up: the words to search for."""
+        asked = _SEARCH_REQUEST.search(text)
+        if asked:
+            return asked.group(1).strip(" .?!") or None
+        if not is_question(text) or _BYE.search(text):
+            return None
+        question = (sentences(text) or [text])[-1].strip(" .?!")
+        return (question[:1].lower() + question[1:]) or None
 
     def _small_talk(self, text: str, learned: list[Fact]) -> str:
         if learned:

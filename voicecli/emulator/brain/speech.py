@@ -138,3 +138,11 @@ def greeting_question(request: str) -> str | None:
     # Reported speech to a question: "what you would like" -> "what would you like".
     asked = _INVERT.sub(r"\1 \2 you", asked)
     return asked[:1].upper() + asked[1:] + "?"
+
+
+SEARCH_SOURCES = ("example.com", "example.org")  # the search stand-in's sources: reserved, never real
+
+
+def searched_answer(query: str) -> str:
+    """What is said for a question answered by (the stand-in for) Google Search, naming its sources."""
+    return f"Here's what I found for {query}: the top results are from {SEARCH_SOURCES[0]} and {SEARCH_SOURCES[1]}."
