@@ -3,18 +3,24 @@
 1. End of user speech (the ActivityEnd the client sends) -> first agent audio sample handed to the
    output, with the emulator answering at once (speech pre-synthesized, speed 0): the client's
    overhead through the real SDK, p50/p95 over many turns.
-2. CPU share of one core used by `voicecli talk` during a two-minute live conversation on the
-   virtual sound devices, with the emulator in another process (so only the client is measured).
+2. CPU share of one core used by `voicecli talk` during a live conversation on the virtual sound
+   devices (server activity detection, the Rich view on a pseudo-terminal), with the emulator in
+   another process (so only the client is measured), for 20 ms and 40 ms messages (`--chunk-ms`).
+   Process CPU time (user + system) over wall time, so other work on the machine changes it little;
+   each figure is the median of `--repeat` runs, printed with the load average.
 
-Prints figures; asserts nothing. `--minutes` shortens the second part.
+Prints figures with the goals beside them; asserts nothing. `--minutes` shortens the second part.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
+import pty
+import select
 import statistics
 import subprocess
 import sys
@@ -71,39 +77,78 @@ async def reply_latency(turns: int, work: Path) -> list[float]:
     return conversation.stats.latencies
 
 
-def cpu_share(minutes: float, work: Path) -> tuple[float, float] | None:
-    """(CPU seconds of `voicecli talk` / wall seconds, wall seconds) for a live conversation.
+CPU_GOALS = {20: 0.08, 40: 0.05}
+LINE_EVERY_S = 12.0
+WARM_UP_S = 8.0
+
+
+def audio_available() -> bool:
+    return subprocess.run(["pactl", "info"], capture_output=True, check=False).returncode == 0
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a running process, all its threads (PortAudio's and libpulse's too)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_share(minutes: float, work: Path, chunk_ms: int) -> tuple[float, float]:
+    """(steady share of one core, start-up CPU seconds) of `voicecli talk` in a live conversation.
 
     The real product path: the microphone and speaker are the virtual PulseAudio devices
     (`scripts/virtual-audio.sh`), a user line is played into the mic every 12 s, the emulator
-    runs in its own process at real-time pace. None when no virtual audio is available.
+    runs in its own process at real-time pace, and talk draws its Rich view on a pseudo-terminal
+    (read and thrown away here). The steady share is process CPU time over wall time from
+    ``WARM_UP_S`` after launch (connected, greeting under way) to just before the run ends.
     """
-    if subprocess.run(["pactl", "info"], capture_output=True, check=False).returncode != 0:
-        return None
     line_wav = work / "line.wav"
-    subprocess.run(["espeak-ng", "-w", str(line_wav), USER_LINE], check=True)
+    if not line_wav.exists():
+        subprocess.run(["espeak-ng", "-w", str(line_wav), USER_LINE], check=True)
     env = {**os.environ, "VOICECLI_HOME": str(work / "home")}
+    seconds = minutes * 60
     with emulator_process("--speed", "1", "--no-recognition", env=env) as exports:
+        primary, secondary = pty.openpty()
         started = time.monotonic()
         client = subprocess.Popen(
-            [sys.executable, "-m", "voicecli", "talk", "--persona", "laura", "--quiet", "--timeout",
-             str(minutes * 60)],
-            env={**env, **exports}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [sys.executable, "-m", "voicecli", "talk", "--persona", "laura", "--vad", "server",
+             "--chunk-ms", str(chunk_ms), "--timeout", str(seconds + WARM_UP_S + 5)],
+            env={**env, **exports, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"},
+            stdin=secondary, stdout=secondary, stderr=secondary,
         )
-        while client.poll() is None and time.monotonic() - started < minutes * 60 - 12:
-            time.sleep(12)
-            subprocess.run(["paplay", "-d", "micfeed", str(line_wav)], check=False)
-        _, _, usage = os.wait4(client.pid, 0)
-        wall = time.monotonic() - started
-    return (usage.ru_utime + usage.ru_stime) / wall, wall
+        os.close(secondary)
+        next_line = started + 3.0
+        warm: tuple[float, float] | None = None
+        steady = 0.0
+        while client.poll() is None:
+            if select.select([primary], [], [], 0.2)[0]:
+                with contextlib.suppress(OSError):
+                    os.read(primary, 65536)
+            now = time.monotonic()
+            if now >= next_line:
+                subprocess.Popen(["paplay", "-d", "micfeed", str(line_wav)])
+                next_line += LINE_EVERY_S
+            if warm is None and now - started >= WARM_UP_S:
+                warm = (now, _cpu_seconds(client.pid))
+            elif warm is not None and now - warm[0] >= seconds:
+                steady = (_cpu_seconds(client.pid) - warm[1]) / (now - warm[0])
+                break
+        client.terminate()
+        client.wait()
+        os.close(primary)
+    if warm is None or not steady:
+        raise RuntimeError("voicecli talk ended before the measurement did")
+    return steady, warm[1]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--turns", type=int, default=60)
-    parser.add_argument("--minutes", type=float, default=2.0)
+    parser.add_argument("--minutes", type=float, default=1.0)
+    parser.add_argument("--repeat", type=int, default=3, help="CPU runs per chunk size (median printed)")
+    parser.add_argument("--chunks", default="20,40", help="message lengths to measure, in ms")
     args = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}")
+    print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}; "
+          f"load average {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         latencies = sorted(asyncio.run(reply_latency(args.turns, work)))[1:]  # first turn warms caches
@@ -111,13 +156,22 @@ def main() -> None:
         p95 = latencies[int(0.95 * (len(latencies) - 1))] * 1000
         print(f"reply latency, end of speech -> first audio to output, instant emulator ({len(latencies)} turns): "
               f"p50 {p50:.1f} ms, p95 {p95:.1f} ms")
-        measured = cpu_share(args.minutes, work)
-        if measured is None:
+        if not audio_available():
             print("talk CPU: skipped (no virtual audio server; run `bash scripts/virtual-audio.sh start`)")
             return
-        share, wall = measured
-        print(f"talk CPU, microphone and speaker live, during a {wall / 60:.1f}-minute conversation: "
-              f"{share * 100:.1f}% of one core, start-up included (goal: under 5%)")
+        print(f"talk CPU: mic and speaker live, server VAD, Rich view; {args.minutes:g} minute(s) of conversation "
+              f"after {WARM_UP_S:g} s of start-up; process CPU time / wall time, median of {args.repeat}")
+        for chunk_ms in (int(c) for c in args.chunks.split(",")):
+            runs = [cpu_share(args.minutes, work, chunk_ms) for _ in range(args.repeat)]
+            shares = [share for share, _ in runs]
+            median = statistics.median(shares)
+            goal = CPU_GOALS.get(chunk_ms)
+            verdict = "" if goal is None else (
+                f" (goal: <= {goal * 100:.0f}%: {'met' if median <= goal else 'NOT met'})")
+            print(f"  --chunk-ms {chunk_ms}: {median * 100:.1f}% of one core{verdict}; runs "
+                  f"{', '.join(f'{x * 100:.1f}' for x in shares)}; capture adds {chunk_ms} ms before a "
+                  f"frame is sent (its first sample waits for its last); start-up "
+                  f"{statistics.median(c for _, c in runs):.1f} CPU s; load average {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -281,3 +281,65 @@ async def test_without_a_handle_the_goaway_watch_waits_for_one() -> None:
     conn.policy.handles.update("handle-1", True)
     with pytest.raises(_PlannedReconnect):
         await asyncio.wait_for(watch, 1)
+
+
+# ---- the lean audio path: the same wire text as the SDK's -----------------------------------------
+
+
+class _CapturingSocket:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send(self, text: str) -> None:
+        self.sent.append(text)
+
+
+def _sdk_session(vertex: bool) -> Any:
+    from google.genai import live
+
+    session = live.AsyncSession.__new__(live.AsyncSession)
+    session._ws = _CapturingSocket()
+    session._api_client = SimpleNamespace(vertexai=vertex)
+    return session
+
+
+@pytest.mark.parametrize("vertex", [False, True], ids=["developer", "vertex"])
+@pytest.mark.parametrize("size", [0, 2, 638, 640, 1280])
+async def test_an_audio_frame_is_sent_exactly_as_the_sdk_sends_it(vertex: bool, size: int) -> None:
+    from voicecli.live.connection import AUDIO_MIME, audio_message, send_one
+
+    pcm = random.Random(size).randbytes(size)  # every byte value: '+' and '/' in standard base64
+    sdk = _sdk_session(vertex)
+    await sdk.send_realtime_input(audio=types.Blob(data=pcm, mime_type=AUDIO_MIME))
+    lean = _sdk_session(vertex)
+    await send_one(lean, ev.SendAudio(pcm))
+    assert lean._ws.sent == sdk._ws.sent == [audio_message(pcm)]
+
+
+async def test_the_emulator_receives_the_lean_audio_frames_as_the_sdks(tmp_path: Any) -> None:
+    from voicecli.emulator import Emulator
+    from voicecli.live.backends import Credentials, make_client
+    from voicecli.live.config import TalkSettings, build_live_config, model_for
+    from voicecli.live.connection import AUDIO_MIME, send_one
+    from voicecli.persona import load_persona
+
+    persona = load_persona("laura")
+    settings = TalkSettings(vad="local")
+    pcm = [random.Random(i).randbytes(640) for i in range(4)]
+    async with Emulator(ca_dir=tmp_path / "ca", speed=0, recognition=False) as emu:
+        client = make_client(Credentials("developer", api_key="emulator-key", base_url=emu.base_url,
+                                         ca_file=emu.ca_file, offline=True))
+        async with client.aio.live.connect(model=model_for(persona, settings),
+                                           config=build_live_config(persona, settings)) as session:
+            for frame in pcm:
+                await send_one(session, ev.SendAudio(frame))
+            for frame in pcm:
+                await session.send_realtime_input(audio=types.Blob(data=frame, mime_type=AUDIO_MIME))
+            for _ in range(500):
+                received = [r for r in emu.record if r["dir"] == "in" and "realtime_input" in (r.get("frame") or {})]
+                if len(received) >= 2 * len(pcm):
+                    break
+                await asyncio.sleep(0.01)
+    frames = [r["frame"] for r in received]
+    assert len(frames) == 2 * len(pcm)
+    assert frames[: len(pcm)] == frames[len(pcm):]

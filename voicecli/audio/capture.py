@@ -9,6 +9,7 @@ a frame is ready ~2 ms after its newest sample instead of 20-30 ms with soxr and
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Any, Self
 
@@ -16,16 +17,21 @@ from voicecli.audio.devices import open_device
 from voicecli.audio.levels import SILENCE_DBFS, dbfs
 from voicecli.audio.portaudio import SwitchInterval, audio_error, audio_thread_priority
 from voicecli.audio.reframer import CAPTURE_QUALITY, Int16Array, Quality, Reframer
-from voicecli.events import FRAME_RATE, FRAME_SAMPLES
+from voicecli.events import FRAME_BYTES, FRAME_RATE, FRAME_SAMPLES
 
 BLOCK_SECONDS = FRAME_SAMPLES / FRAME_RATE
-"""Device block length: one frame, so one hand-over (a pipe write and a loop wake-up) per frame."""
+"""Device block length at the default 20 ms frames: one hand-over (a loop wake-up) per frame."""
 BUFFER_BLOCKS = 3
 """Device buffer, in blocks. A block is handed over as soon as it is complete, so a deeper buffer adds
 no delay, only room for a late callback; and with two blocks (latency="low") PortAudio's ALSA input
 sometimes spins, at 10-20% of a core instead of ~1.5%."""
 PREFERRED_RATE = 48_000
 """Used when the device's default rate is not a multiple of 16 kHz and it accepts this one."""
+FRAME_MS_CHOICES = (20, 40)
+"""Frame (and message) lengths the microphone offers: 20 ms by default; 40 ms, the upper end of what the
+Live API recommends, halves every per-frame cost (a loop wake-up, a message, a TLS record)."""
+LEVEL_INTERVAL_SECONDS = 0.1
+"""``level_dbfs`` is computed when read, at most this often (10 Hz): the eye needs no more."""
 MAX_QUEUED_SECONDS = 5.0
 """Beyond this much unread audio, new blocks are dropped and counted as overflows."""
 
@@ -42,12 +48,20 @@ class Microphone:
         loop: asyncio.AbstractEventLoop | None = None,
         samplerate: int | None = None,
         quality: Quality = CAPTURE_QUALITY,
+        frame_ms: int = 20,
     ) -> None:
+        if frame_ms not in FRAME_MS_CHOICES:
+            raise ValueError(f"frame_ms must be one of {FRAME_MS_CHOICES}, not {frame_ms}")
         self._device_spec = device
+        self.frame_ms = frame_ms
+        self.block_seconds = BLOCK_SECONDS * frame_ms / 20
+        """Device block: one frame, so one hand-over (a loop wake-up) per frame (set again on opening)."""
         self._loop = loop
         self._requested_rate = samplerate
         self._quality = quality
-        self.level_dbfs = SILENCE_DBFS
+        self._last_frame = b""
+        self._level = SILENCE_DBFS
+        self._level_at = -LEVEL_INTERVAL_SECONDS
         self.overflows = 0
         self.samplerate = 0
         self.device_name = ""
@@ -56,11 +70,13 @@ class Microphone:
         self._stream: Any = None
         self._blocks: asyncio.Queue[Int16Array | None] = asyncio.Queue()
         self._reframer: Reframer | None = None
-        self._max_queued_blocks = round(MAX_QUEUED_SECONDS / BLOCK_SECONDS)
+        self._max_queued_blocks = round(MAX_QUEUED_SECONDS / self.block_seconds)
         self._switch_interval = SwitchInterval()
 
     async def __aenter__(self) -> Self:
         self._loop = self._loop or asyncio.get_running_loop()
+        self.block_seconds = BLOCK_SECONDS * self.frame_ms / 20
+        self._max_queued_blocks = round(MAX_QUEUED_SECONDS / self.block_seconds)
         sd, device = open_device(self._device_spec, "input")
         rate = self._requested_rate or self._pick_rate(sd, device.index, device.default_rate)
         channels = self._pick_channels(sd, device.index, rate, device.input_channels)
@@ -68,7 +84,8 @@ class Microphone:
             with audio_thread_priority() as self.realtime:
                 self._stream = sd.InputStream(
                     device=device.index, samplerate=rate, channels=channels, dtype="int16",
-                    blocksize=max(1, round(rate * BLOCK_SECONDS)), latency=BUFFER_BLOCKS * BLOCK_SECONDS,
+                    blocksize=max(1, round(rate * self.block_seconds)),
+                    latency=BUFFER_BLOCKS * self.block_seconds,
                     callback=self._callback,
                 )
                 self._stream.start()
@@ -76,7 +93,8 @@ class Microphone:
             self._close_stream()
             raise audio_error(error, f"open input device {device.name!r}") from error
         self.samplerate, self.device_name = rate, device.name
-        self._reframer = Reframer(rate, channels, quality=self._quality)
+        self._reframer = Reframer(rate, channels, quality=self._quality,
+                                  frame_bytes=FRAME_BYTES * self.frame_ms // 20)
         self._switch_interval.enter()
         return self
 
@@ -90,8 +108,16 @@ class Microphone:
             raise RuntimeError("Microphone.frames() needs `async with Microphone(...)` first")
         while (block := await self._blocks.get()) is not _CLOSED:
             for frame in self._reframer.push(block):
-                self.level_dbfs = dbfs(frame)
+                self._last_frame = frame
                 yield frame
+
+    @property
+    def level_dbfs(self) -> float:
+        """The newest frame's level, computed when read and at most every LEVEL_INTERVAL_SECONDS."""
+        now = time.monotonic()
+        if now - self._level_at >= LEVEL_INTERVAL_SECONDS:
+            self._level, self._level_at = (dbfs(self._last_frame) if self._last_frame else SILENCE_DBFS), now
+        return self._level
 
     @staticmethod
     def _pick_rate(sd: Any, index: int, default_rate: int) -> int:

@@ -51,11 +51,14 @@ def to_mono(block: bytes | Int16Array, channels: int) -> Int16Array:
 class Reframer:
     """One persistent resampler plus a frame cutter; feed it blocks, collect 640-byte frames."""
 
-    def __init__(self, in_rate: int, channels: int = 1, *, quality: Quality = FILE_QUALITY) -> None:
+    def __init__(self, in_rate: int, channels: int = 1, *, quality: Quality = FILE_QUALITY,
+                 frame_bytes: int = FRAME_BYTES) -> None:
         if in_rate <= 0 or channels <= 0:
             raise AudioError(f"unsupported audio format: {in_rate} Hz, {channels} channel(s)")
         self.in_rate = in_rate
         self.channels = channels
+        self.frame_bytes = frame_bytes
+        """Bytes per frame: 640 (20 ms) by default; the microphone may ask for 40 ms (1280)."""
         self._stream: soxr.ResampleStream | LowDelayResampler | None = None
         if in_rate != FRAME_RATE:
             self._stream = (LowDelayResampler(in_rate, FRAME_RATE) if quality == "LD"
@@ -81,14 +84,15 @@ class Reframer:
             self._stream.clear()
         frames = self._cut()
         if self._pending:
-            self._pending += bytes(FRAME_BYTES - len(self._pending))
+            self._pending += bytes(self.frame_bytes - len(self._pending))
             frames.extend(self._cut())
         return frames
 
     def _cut(self) -> list[bytes]:
-        count = len(self._pending) // FRAME_BYTES
+        size = self.frame_bytes
+        count = len(self._pending) // size
         if not count:
             return []
-        cut = bytes(self._pending[: count * FRAME_BYTES])
-        del self._pending[: count * FRAME_BYTES]
-        return [cut[i * FRAME_BYTES : (i + 1) * FRAME_BYTES] for i in range(count)]
+        cut = bytes(self._pending[: count * size])
+        del self._pending[: count * size]
+        return [cut[i * size : (i + 1) * size] for i in range(count)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Annotated
 
@@ -40,17 +39,37 @@ def _global_options(
         os.environ[DATA_DIR_ENV] = str(data_dir)
 
 
-def _register_commands() -> None:
+# Which module registers each command. A run imports only the module of the command it names
+# (the others cost tens of milliseconds of imports); --help, no command or an unknown one loads all,
+# so the listing and Typer's "no such command" see every command.
+COMMAND_MODULES = {
+    "talk": "talk_cmd", "doctor": "doctor_cmd", "devices": "devices_cmd", "emulator": "emulator_cmd",
+    "logs": "logs_cmd", "persona": "persona_cmd", "lint-persona": "persona_cmd", "test": "test_cmd",
+}
+ALL_COMMAND_MODULES = tuple(dict.fromkeys(COMMAND_MODULES.values()))
+_OPTIONS_WITH_VALUE = frozenset({"--data-dir"})
+
+
+def command_modules(argv: list[str]) -> tuple[str, ...]:
+    """The command modules a run with these arguments needs: the named command's, else all of them."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg in _OPTIONS_WITH_VALUE:
+            skip = True
+        elif not arg.startswith("-"):
+            module = COMMAND_MODULES.get(arg)
+            return (module,) if module is not None else ALL_COMMAND_MODULES
+    return ALL_COMMAND_MODULES
+
+
+def _register_commands(argv: list[str] | None = None) -> None:
     # Each module adds its commands to ``app``; they import heavy libraries lazily.
-    from voicecli.cli import (  # noqa: F401
-        devices_cmd,
-        doctor_cmd,
-        emulator_cmd,
-        logs_cmd,
-        persona_cmd,
-        talk_cmd,
-        test_cmd,
-    )
+    import importlib
+
+    for module in command_modules(sys.argv[1:] if argv is None else argv):
+        importlib.import_module(f"voicecli.cli.{module}")
 
 
 def run() -> None:
@@ -73,6 +92,8 @@ def run() -> None:
         raise
     except VoicecliError as error:
         if _debug:  # a traceback as well, never a different exit code
+            import traceback
+
             traceback.print_exc()
         from voicecli.ui.errors import render_error
 

@@ -29,6 +29,11 @@ class VadChoice(Enum):
     local = "local"
 
 
+class ChunkChoice(Enum):
+    ms20 = "20"
+    ms40 = "40"
+
+
 @app.command(no_args_is_help=False)
 def talk(  # noqa: PLR0917 - Typer maps each option to a parameter
     persona: Annotated[str, typer.Option("--persona", "-p", help="Persona name or YAML path.")] = "laura",
@@ -80,13 +85,17 @@ def talk(  # noqa: PLR0917 - Typer maps each option to a parameter
         typer.Option("--scenario", help="Offline only: a scenario file scripts the agent (default: the generic "
                      "brain follows the persona's instructions and tools)."),
     ] = None,
+    chunk_ms: Annotated[
+        ChunkChoice, typer.Option("--chunk-ms", help="Microphone audio per message, in ms: 20 (lowest delay) "
+                                  "or 40 (about half the CPU; 20 ms more delay). See docs/performance.md.")
+    ] = ChunkChoice.ms20,
     no_recognition: Annotated[
         bool, typer.Option("--no-recognition", help="Offline only: the emulator does not recognise speech "
                            "(audio turns are not understood; faster).")
     ] = False,
 ) -> None:
     """Talk to a persona. With --input/--say it runs a scripted conversation (no sound card needed)."""
-    from voicecli.live.config import TalkSettings
+    from voicecli.live.config import TalkSettings, vad_mode
     from voicecli.persona import load_persona
     from voicecli.talk import TalkRequest, run_talk
     from voicecli.ui.live_view import render_summary
@@ -105,6 +114,9 @@ def talk(  # noqa: PLR0917 - Typer maps each option to a parameter
     )
     if (scenario is not None or no_recognition) and not offline:
         raise UsageError("--scenario and --no-recognition drive the built-in emulator: add --offline")
+    if chunk_ms is ChunkChoice.ms40 and vad_mode(loaded, settings) == "local":
+        raise UsageError("--chunk-ms 40 needs the server's activity detection: local detection (--vad local) "
+                         "reads 20 ms frames")
     if dry_run:
         _print_dry_run(loaded, settings, json_events)
         return
@@ -133,6 +145,7 @@ def talk(  # noqa: PLR0917 - Typer maps each option to a parameter
         emulator_speed=speed,
         scenario=scenario,
         recognition=not no_recognition,
+        chunk_ms=int(chunk_ms.value),
     )
     view = _make_view(json_events, quiet, loaded, settings, offline)
     result = run_talk(request, view)

@@ -100,3 +100,51 @@ class Backoff:
         """Forget every attempt (e.g. the user started a new conversation)."""
         self._attempt = 0
         self._connected_at = None
+
+
+LINGER_LADDER_S = (0.02, 0.04, 0.08, 0.16)
+"""Waits before the next resume after a refusal while the dropped socket still lingers on the service
+(see ``lingering_refusal``). The state lasts from a few to a few hundred milliseconds; the ladder covers
+300 ms, after which the general backoff takes over."""
+LINGER_CLOSE_CODE = 1011
+_LINGER_WORDS = ("still attached", "already attached", "already connected", "still connected")
+
+
+def lingering_refusal(code: int | None, reason: str, *, resuming: bool, during_setup: bool) -> bool:
+    """Whether a failure is the service refusing a resume because the dropped socket is still attached.
+
+    The service closes such a resume with 1011 during setup; its reason is usually the generic
+    "Internal error encountered.", so the moment says it: a resume (a handle was sent) refused before
+    setup completed. A 1011 whose reason names the attached socket says it in words.
+    """
+    if code != LINGER_CLOSE_CODE:
+        return False
+    if any(words in reason.lower() for words in _LINGER_WORDS):
+        return True
+    return resuming and during_setup
+
+
+class LingerLadder:
+    """Short waits for resumes refused while the old socket lingers, before the general backoff.
+
+    ``next_delay()`` gives the ladder's steps in order, then None: the caller falls back to
+    ``Backoff``. ``reset()`` once a connection is up. The steps use no attempt of the budget: the
+    state is known and short-lived, and the ladder is bounded by its own length.
+    """
+
+    def __init__(self, steps: tuple[float, ...] = LINGER_LADDER_S) -> None:
+        self.steps = steps
+        self._used = 0
+
+    @property
+    def used(self) -> int:
+        return self._used
+
+    def next_delay(self) -> float | None:
+        if self._used >= len(self.steps):
+            return None
+        self._used += 1
+        return self.steps[self._used - 1]
+
+    def reset(self) -> None:
+        self._used = 0

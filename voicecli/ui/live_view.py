@@ -6,6 +6,7 @@ Every view takes the conversation's events through ``handle`` and never blocks (
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import time
@@ -217,9 +218,19 @@ class _Line:
     style: str = ""
 
 
+REFRESH_INTERVAL_S = 0.1
+"""Redraws come at most this often (10 Hz), and only when what is shown changed."""
+IDLE_REFRESH_S = 1.0
+"""With nothing happening, the handle's age is the only thing that moves: once a second."""
+
+
 @dataclass
 class RichLiveView:
-    """Transcript with partial text updating in place, tool calls, and a status line."""
+    """Transcript with partial text updating in place, tool calls, and a status line.
+
+    Redrawn on the event loop, at most every REFRESH_INTERVAL_S after an event and only when the text
+    on screen would change: no drawing thread, and nothing drawn while nothing changes.
+    """
 
     status: StatusLine
     console: Console = field(default_factory=Console)
@@ -228,17 +239,48 @@ class RichLiveView:
     _open: dict[str, _Line] = field(default_factory=dict)
     _turn: _TurnText = field(default_factory=_TurnText)
     _live: Live | None = None
+    _timer: asyncio.TimerHandle | None = None
+    _shown: object = None
+    redraws: int = 0
 
     def start(self) -> None:
-        # get_renderable: redrawn on every refresh, so the handle's age keeps counting.
-        self._live = Live(console=self.console, refresh_per_second=8, transient=False,
-                          get_renderable=self.render)
+        self._live = Live(console=self.console, auto_refresh=False, transient=False, get_renderable=self.render)
         self._live.start()
 
     def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if self._live is not None:
             self._live.refresh()
             self._live.stop()
+
+    def _schedule(self, delay: float = REFRESH_INTERVAL_S) -> None:
+        if self._live is None or self._timer is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop (before or after the conversation): draw now
+            self._redraw()
+            return
+        self._timer = loop.call_later(delay, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._redraw()
+        if self.status.handle_since is not None:
+            self._schedule(IDLE_REFRESH_S)
+
+    def _redraw(self) -> None:
+        """Refresh the display if the text it would show changed since the last refresh."""
+        if self._live is None:
+            return
+        shown = (tuple((line.role, line.text, line.style) for line in self._lines[-self.max_lines:]),
+                 self.status.render(self.console.width))
+        if shown != self._shown:
+            self._shown = shown
+            self.redraws += 1
+            self._live.refresh()
 
     def handle(self, event: object) -> None:
         match event:
@@ -280,7 +322,7 @@ class RichLiveView:
                 self.status.context_tokens = tokens.total
             case ev.ResumptionUpdate(handle, resumable, _) if handle and resumable:
                 self.status.handle_since = time.monotonic()
-        # No redraw here: Live redraws from render on its own clock, off the event loop.
+        self._schedule()  # drawn at most REFRESH_INTERVAL_S later, if anything on screen changed
 
     def _add(self, line: _Line) -> None:
         """Draw a tool or note line below the transcript so far; later words start new lines under it."""
