@@ -5,7 +5,8 @@ events, pushes ``voicecli.events`` messages to an outgoing queue, plays agent au
 ``AudioSink``, reports everything a user should see through ``notify`` and writes what
 happens to the session log through a ``Recorder`` as it happens. Its parts each do one job
 (``voicecli.conversation``): the turn tracker knows whether the agent is replying, the tool
-supervisor runs calls (each call id once), the recorder writes (or, without a log, does nothing).
+supervisor runs calls (each call id once), the recorder writes (or, without a log, does nothing),
+the guards (``voicecli.conversation.guards``) watch for stalls, language drift and cut replies.
 
 A conversation may pass from one agent (persona) to another: a ``transfer_to_*`` call is answered
 at once, the reply under way finishes, and ``take_over()`` makes the target the active agent; the
@@ -24,9 +25,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 from voicecli import events as ev
 from voicecli.audio.format import FRAME_BYTES, FRAME_SECONDS, frames_for, output_seconds
 from voicecli.conversation import handoff as handoffs
+from voicecli.conversation.guards import ConnectionControl, ConversationGuards, GuardCounts
 from voicecli.conversation.supervisor import ToolSupervisor
 from voicecli.conversation.turns import TurnTracker
 from voicecli.errors import ConversationTimeout, ToolFailure, VoicecliError
+from voicecli.guards.settings import GuardSettings
 from voicecli.outgoing import OutgoingQueue
 from voicecli.recorder import Recorder
 from voicecli.usage import Tokens, UsageMeter
@@ -82,6 +85,7 @@ class ConversationStats:
     mic_overflows: int = 0  # blocks the microphone delivered faster than they were read
     playback_underflows: int = 0  # times the speaker ran dry and played silence
     latencies: list[float] = field(default_factory=list)
+    guards: GuardCounts = field(default_factory=GuardCounts)  # stalls, drifts, heard notes
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -96,6 +100,7 @@ class ConversationStats:
             "mic_overflows": self.mic_overflows,
             "playback_underflows": self.playback_underflows,
             "tokens": self.tokens.as_dict(),
+            **self.guards.summary(),
         }
 
 
@@ -171,6 +176,7 @@ class Conversation:
         recorder: Recorder | None = None,
         greeting: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        guards: GuardSettings | None = None,
     ) -> None:
         self.persona = persona  # the active agent
         self.tools = tools
@@ -199,6 +205,12 @@ class Conversation:
         self._facts = handoffs.Facts()
         self._handoff: _PendingHandoff | None = None
         self._gap_notice_due = True
+        self._mic_level: float | None = None  # the level last shown
+        self.guards = ConversationGuards(
+            guards or GuardSettings(), language=persona.persona.language, send=self._send_now, notify=notify,
+            recorder=lambda: self.recorder, summary=self.context_summary, unanswered=self._unanswered, clock=clock,
+        )
+        self.stats.guards = self.guards.counts
 
     # --- running -------------------------------------------------------------------------
 
@@ -215,6 +227,7 @@ class Conversation:
         try:
             async with asyncio.TaskGroup() as group:
                 self.supervisor.attach(group)
+                self.guards.start(group)
                 link = group.create_task(connect(self))
                 if self.greeting and self.persona.greeting is not None:
                     from voicecli.persona.instructions import greeting_prompt
@@ -225,6 +238,7 @@ class Conversation:
                 finally:
                     link.cancel()
                     self.supervisor.cancel_all()
+                    self.guards.stop()
         finally:
             self._record_how_it_stopped()
 
@@ -302,7 +316,9 @@ class Conversation:
                 await self.sink.drain()
                 return
             dbfs = level()
-            self.notify(ev.MicLevel(dbfs))
+            if dbfs != self._mic_level:  # the level changes at most 10 times a second
+                self._mic_level = dbfs
+                self.notify(ev.MicLevel(dbfs))
             if gate is None:
                 # With server-side detection the client only knows when it last heard the user.
                 now = self.clock()
@@ -312,6 +328,7 @@ class Conversation:
                 speaking = ended_at is not None and now - ended_at < SPEECH_HANGOVER_S
                 if speaking != turns.user_speaking:
                     self.notify(ev.UserActivity(speaking))  # the status line shows who is speaking
+                    self.guards.user_speaking(speaking)
                 turns.user_speaking = speaking
             # Held back by the echo guard: send silence, which keeps the stream's clock running.
             outgoing = frame if admit is None or admit(frame) else bytes(len(frame))
@@ -319,6 +336,18 @@ class Conversation:
                 self._offer(message)
 
     # --- sending ---------------------------------------------------------------------------
+
+    def _send_now(self, message: ev.Outgoing) -> None:
+        """Queue a message of the conversation's own (a nudge, a steer, a note): text is never dropped."""
+        self.outgoing.offer(message)
+
+    def on_sent(self, message: ev.Outgoing) -> None:
+        """The connection sent ``message`` (anything but audio, not a replay): the stall guard's input."""
+        self.guards.on_sent(message)
+
+    def attach_connection(self, control: ConnectionControl, model: str) -> None:
+        """The link opened a connection for the active agent on ``model``."""
+        self.guards.attach(control, model)
 
     def _offer(self, message: ev.Outgoing) -> None:
         """Queue a live message without ever blocking the capture path.
@@ -361,6 +390,7 @@ class Conversation:
         if gate is None:
             self.turns.user_speaking = True
             self.notify(ev.UserActivity(True))
+            self.guards.user_speaking(True)  # its end is the audioStreamEnd, sent below
         for index, frame in enumerate([*turn.frames, *silence]):
             if index == len(turn.frames) and gate is None:
                 self.turns.user_speaking = False
@@ -388,7 +418,7 @@ class Conversation:
         """Wait for a turn after ``epoch`` to complete and the agent to settle (tools done, quiet,
         no handoff under way: the next agent's first turn is part of the reply)."""
         while True:
-            busy = self.supervisor.busy or self._handoff is not None
+            busy = self.supervisor.busy or self._handoff is not None or self.guards.busy
             if self.turns.settled(epoch, self.clock(), quiet_s=SETTLE_S, busy=busy):
                 return
             self._turn_changed.clear()
@@ -403,6 +433,7 @@ class Conversation:
     def on_server_event(self, event: object) -> None:
         """Handle one translated server event (called from the connection's receive loop)."""
         self.turns.server_activity(self.clock())
+        self.guards.on_server_event(event)
         match event:
             case ev.AgentAudio(pcm):
                 self.turns.agent_audio(self.clock(), output_seconds(len(pcm)))
@@ -425,6 +456,7 @@ class Conversation:
                 self.turns.reply_started()
                 for call in calls:
                     self.supervisor.start(call)
+                self.guards.tools_busy(self.supervisor.busy)
             case ev.ToolCallsCancelled(call_ids):
                 for call_id in call_ids:
                     self.supervisor.cancel(call_id)
@@ -434,6 +466,10 @@ class Conversation:
                 self.stats.tokens = tally.session
                 self.recorder.usage(tally.turn, tally.turn_tokens)
                 self.notify(tally)
+            case ev.Grounding(sources, queries):
+                self.recorder.event("grounding", {"sources": [{"title": s.title, "uri": s.uri} for s in sources],
+                                                  "queries": list(queries)})
+                self.notify(event)
             case _:
                 self.notify(event)
 
@@ -447,6 +483,7 @@ class Conversation:
 
     def _on_interrupted(self) -> None:
         heard_s, heard = self._cut_playback()
+        self.guards.reply_cut(self.stats.turns + 1, heard, "interrupted")
         self.stats.interruptions += 1
         self.recorder.cut_agent_line(heard)
         self.recorder.event("interrupted", {"heard_seconds": round(heard_s, 3), "heard_text": heard})
@@ -461,8 +498,10 @@ class Conversation:
         self.recorder.cut_agent_line(heard)
         self.recorder.event("reply_cut", {"heard_text": heard, "will_repeat": will_repeat})
         if not will_repeat:
+            self.guards.reply_cut(self.stats.turns + 1, heard, "dropped")
             self._on_turn_complete()
             return
+        self.guards.reply_repeats()
         self.recorder.restart_agent_line()
         self._heard_text = None  # a fresh reply starts over
         self._transcript = _Transcriber()
@@ -476,6 +515,7 @@ class Conversation:
         self.stats.latencies = self.turns.latencies
         self._log_turn()
         self.notify(ev.TurnComplete(self.stats.turns, latency))
+        self.guards.turn_ended()
         self._transcript = _Transcriber()
         self._heard_text = None
         if self._handoff is not None and self._handoff.stage == "opening":
@@ -494,6 +534,7 @@ class Conversation:
 
     def on_connection_event(self, event: object) -> None:
         """Connection state changes and notices from the connection owner."""
+        self.guards.on_connection(event)
         if isinstance(event, ev.ConnectionState) and event.state == "connected" and event.detail == "resumed":
             self.stats.reconnects += 1
             self._gap_notice_due = True
@@ -515,6 +556,10 @@ class Conversation:
         return ("This conversation was interrupted and is now continuing. Do not greet the user again. "
                 "Here is what was said so far:\n" + "\n".join(lines))
 
+    def _unanswered(self) -> str | None:
+        """The user's words of the turn under way (none answered yet): for a fresh session's summary."""
+        return self._transcript.user or self._typed or None
+
     def instruction_context(self, context: str | None) -> str | None:
         """What the active agent's system instruction adds: its handoff seed, then ``context``
         (the summary a connection passes when it had to start a fresh session)."""
@@ -527,6 +572,7 @@ class Conversation:
         await self.outgoing.put(ev.SendToolResponses((reply,)))
 
     def _tools_changed(self) -> None:
+        self.guards.tools_busy(self.supervisor.busy)
         self._maybe_switch()
         self._turn_changed.set()
 
@@ -589,6 +635,7 @@ class Conversation:
         self.seed = handoffs.seed_context(from_agent=previous.name, reason=reason, said=said, facts=facts)
         self.persona, self.tools = pending.target, pending.tools
         self.supervisor.switch_to(pending.tools)
+        self.guards.switch_agent(self.persona.persona.language)
         self.stats.handoffs += 1
         self.recorder.event("handoff", {"from": previous.name, "to": self.persona.name, "reason": reason,
                                         "facts": facts})

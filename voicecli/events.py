@@ -125,7 +125,9 @@ class AgentChanged:
 
 @dataclass(frozen=True)
 class Stall:
-    """No server activity after a user turn or a tool response: ``stage`` is the recovery step tried."""
+    """No server activity after a user turn or a tool response (docs/guards.md). ``stage`` is the
+    recovery step taken (``nudge``, ``resume``, ``fresh_session``, ``gave_up``); ``recovered``: the
+    model answered after that step."""
 
     stage: str
     recovered: bool
@@ -133,6 +135,8 @@ class Stall:
 
 @dataclass(frozen=True)
 class LanguageDrift:
+    """A whole agent turn was in another language: ``expected`` the persona's tag, ``detected`` an ISO code."""
+
     expected: str
     detected: str
 
@@ -145,6 +149,20 @@ class HeardNote:
 
 
 # --- From the Live service (translated from SDK messages by voicecli.live.translate) ---
+
+
+@dataclass(frozen=True)
+class GroundingSource:
+    title: str
+    uri: str
+
+
+@dataclass(frozen=True)
+class Grounding:
+    """Google Search grounded the agent's answer: the web pages it drew on and the queries it ran."""
+
+    sources: tuple[GroundingSource, ...]
+    queries: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -222,9 +240,14 @@ class SendAudioStreamEnd:
 
 @dataclass(frozen=True)
 class SendText:
-    """A user turn as text (client content, turn complete)."""
+    """Text for the model. A user turn by default: sent the way the model takes typed text mid-session
+    (client content, or realtime text). ``turn_complete`` False: a note the model reads with the next
+    turn and does not answer (always client content). ``resend`` False: never replayed after a
+    reconnect (a note, a stall nudge: the client issues them again itself if they still matter)."""
 
     text: str
+    turn_complete: bool = True
+    resend: bool = True
 
 
 @dataclass(frozen=True)

@@ -12,18 +12,18 @@ HEARD = "Your order left the warehouse on Monday and it should"
 
 def test_the_note_quotes_what_was_heard() -> None:
     assert note_text(HEARD) == (
-        '[The user interrupted you. They heard only: "Your order left the warehouse on Monday and it should". '
-        "They did not hear the rest.]")
+        '[The user heard only: "Your order left the warehouse on Monday and it should". '
+        "The rest was not heard: they interrupted you.]")
 
 
 def test_a_reply_cut_by_a_dropped_connection_says_so() -> None:
-    assert note_text("Hello").startswith("[The user interrupted you.")
+    assert note_text("Hello").endswith("they interrupted you.]")
     assert note_text("Hello", "dropped") == (
-        '[The connection dropped while you were speaking. They heard only: "Hello". They did not hear the rest.]')
+        '[The user heard only: "Hello". The rest was not heard: the connection dropped while you were speaking.]')
 
 
 def test_nothing_heard_is_said_plainly() -> None:
-    assert note_text("  ") == "[The user interrupted you. They heard none of your reply.]"
+    assert note_text("  ") == "[The user heard none of your last reply: they interrupted you.]"
 
 
 def test_the_heard_part_is_one_line_and_its_quotes_do_not_break_the_note() -> None:
@@ -81,4 +81,4 @@ def test_which_models_take_the_note_comes_from_the_model_table() -> None:
     assert accepts_notes("gemini-3.1-flash-live-preview") is False  # 1007 after the first model turn
     assert accepts_notes("gemini-9-unknown") is None
     for model_id, row in MODEL_CAPABILITIES.items():
-        assert accepts_notes(model_id) is (row.text_input == "client_content")
+        assert accepts_notes(model_id) is row.client_content_mid_session

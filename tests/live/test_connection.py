@@ -343,3 +343,121 @@ async def test_the_emulator_receives_the_lean_audio_frames_as_the_sdks(tmp_path:
     frames = [r["frame"] for r in received]
     assert len(frames) == 2 * len(pcm)
     assert frames[: len(pcm)] == frames[len(pcm):]
+
+
+# ---- text the model takes, notes, recovery on request, the shared turn tracker --------------------
+
+
+async def test_typed_text_goes_the_way_the_model_takes_it_and_a_note_is_always_client_content() -> None:
+    from voicecli.live.connection import send_one
+
+    for via, expected in (("client_content", "client_content"), ("realtime_input", "realtime_input")):
+        session = FakeSession([])
+        await send_one(session, ev.SendText("hello"), via)  # type: ignore[arg-type]
+        await send_one(session, ev.SendText("[a note]", turn_complete=False), via)  # type: ignore[arg-type]
+        (kind, turn), (note_kind, note) = session.sent
+        assert kind == expected
+        assert turn == ({"text": "hello"} if via == "realtime_input" else
+                        {"turns": types.Content(role="user", parts=[types.Part(text="hello")]), "turn_complete": True})
+        assert note_kind == "client_content" and note["turn_complete"] is False
+
+
+def test_a_note_is_numbered_but_never_replayed() -> None:
+    from voicecli.live.replay import MessageKind, ReplayBuffer, kind_of
+
+    note = ev.SendText("[The user heard only: 'Hi'.]", turn_complete=False, resend=False)
+    nudge = ev.SendText("[Answer now.]", resend=False)
+    assert kind_of(note) is kind_of(nudge) is MessageKind.NOTE
+    assert kind_of(ev.SendText("a turn")) is MessageKind.TEXT
+    buffer = ReplayBuffer(time.monotonic)
+    indices = [buffer.append(message) for message in (ev.SendText("a turn"), note, nudge, ev.SendActivityEnd())]
+    assert indices == [1, 2, 3, 4]  # numbered like everything else: the service's acks line up
+    assert [entry.message for entry in buffer.pending_for_replay()] == [ev.SendText("a turn"), ev.SendActivityEnd()]
+    replay = buffer.new_connection()
+    assert [entry.message for entry in replay] == [ev.SendText("a turn"), ev.SendActivityEnd()]
+    assert [entry.index for entry in replay] == [1, 2]
+    assert buffer.dropped_messages == 0  # nothing lost: a note is never to be sent again
+
+
+def _note_config(configs: list[tuple[str | None, str | None]], handle: str | None,
+                 context: str | None) -> types.LiveConnectConfig:
+    configs.append((handle, context))
+    return types.LiveConnectConfig()
+
+
+def _handle_frame(handle: str) -> types.LiveServerMessage:
+    return types.LiveServerMessage(session_resumption_update=types.LiveServerSessionResumptionUpdate(
+        new_handle=handle, resumable=True))
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    for _ in range(400):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError("condition not reached")
+
+
+async def test_a_requested_resume_reconnects_with_the_handle_then_sends_the_first_message() -> None:
+    configs: list[tuple[str | None, str | None]] = []
+    first, second = FakeSession([_handle_frame("h1")]), FakeSession([])
+    conn, live, states = connection([first, second])
+    conn._config_for = lambda handle, context: _note_config(configs, handle, context)
+    task = asyncio.create_task(conn.run())
+    await _until(lambda: conn.policy.handles.handle == "h1")
+    nudge = ev.SendText("[nudge]", resend=False)
+    conn.request_resume(nudge)
+    await _until(lambda: bool(second.sent))
+    task.cancel()
+    assert configs == [(None, None), ("h1", None)]
+    assert second.sent[0][0] == "client_content" and second.sent[0][1]["turns"].parts[0].text == "[nudge]"
+    assert ev.ConnectionState("reconnecting", "resuming the stalled session") in states
+
+
+async def test_a_resume_whose_replay_asks_the_turn_again_sends_no_nudge() -> None:
+    first, second = FakeSession([_handle_frame("h1")]), FakeSession([])
+    conn, live, _ = connection([first, second])
+    task = asyncio.create_task(conn.run())
+    await _until(lambda: conn.policy.handles.handle == "h1")
+    await conn._outgoing.put(ev.SendText("What can you do?"))  # stalled: no update releases it
+    await _until(lambda: bool(first.sent))
+    conn.request_resume(ev.SendText("[nudge]", resend=False))
+    await _until(lambda: bool(second.sent))
+    await asyncio.sleep(0.02)
+    task.cancel()
+    assert [call[1]["turns"].parts[0].text for call in second.sent] == ["What can you do?"]
+
+
+async def test_a_requested_fresh_session_carries_the_context_and_replays_nothing() -> None:
+    configs: list[tuple[str | None, str | None]] = []
+    first, second = FakeSession([_handle_frame("h1")]), FakeSession([])
+    conn, live, states = connection([first, second])
+    conn._config_for = lambda handle, context: _note_config(configs, handle, context)
+    task = asyncio.create_task(conn.run())
+    await _until(lambda: conn.policy.handles.handle == "h1")
+    await conn._outgoing.put(ev.SendText("What can you do?"))
+    await _until(lambda: bool(first.sent))
+    conn.request_fresh_session("the summary", ev.SendText("[nudge]", resend=False))
+    await _until(lambda: bool(second.sent))
+    await asyncio.sleep(0.02)
+    task.cancel()
+    assert configs == [(None, None), (None, "the summary")]
+    assert [call[1]["turns"].parts[0].text for call in second.sent] == ["[nudge]"]
+    assert any(isinstance(s, ev.Notice) and "new one" in s.text for s in states)
+
+
+async def test_the_connection_moves_the_conversations_turn_tracker() -> None:
+    from voicecli.conversation.turns import TurnTracker
+
+    turns = TurnTracker()
+    audio = types.LiveServerMessage(server_content=types.LiveServerContent(model_turn=types.Content(
+        role="model", parts=[types.Part(inline_data=types.Blob(data=b"\x00\x00", mime_type="audio/pcm"))])))
+    seen: list[bool] = []
+    conn, _, _ = connection([FakeSession([audio])], on_event=lambda event: seen.append(turns.replying))
+    conn._turns = turns
+    task = asyncio.create_task(conn.run())
+    await _until(lambda: bool(seen))
+    assert seen == [True]  # the tracker said "replying" before the conversation saw the audio
+    conn._observe(ev.ServerTurnComplete())
+    assert not turns.replying
+    task.cancel()

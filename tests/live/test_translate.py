@@ -56,3 +56,23 @@ def test_interrupted_and_unresumable_update() -> None:
     message = frame({"server_content": {"interrupted": True},
                      "session_resumption_update": {"resumable": False, "new_handle": ""}})
     assert translate(message) == [ev.ServerInterrupted(), ev.ResumptionUpdate(None, False, None)]
+
+
+def test_grounding_metadata_becomes_the_sources_and_queries() -> None:
+    message = frame({"server_content": {"grounding_metadata": {
+        "web_search_queries": ["who won the chess championship"],
+        "search_entry_point": {"rendered_content": "<div>chip</div>"},
+        "grounding_chunks": [{"web": {"uri": "https://example.com/a", "title": "example.com"}},
+                             {"web": {"uri": "https://example.org/b", "domain": "example.org"}},
+                             {"retrieved_context": {"uri": "gs://not-web"}}],
+    }, "generation_complete": True}})
+    assert translate(message) == [
+        ev.Grounding((ev.GroundingSource("example.com", "https://example.com/a"),
+                      ev.GroundingSource("example.org", "https://example.org/b")),
+                     ("who won the chess championship",)),
+        ev.GenerationComplete(),
+    ]
+
+
+def test_empty_grounding_metadata_is_no_event() -> None:
+    assert translate(frame({"server_content": {"grounding_metadata": {}}})) == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import pytest
+
 from tests.e2e.resilience_harness import NullSink
 from voicecli import events as ev
 from voicecli.agent import SPEECH_HANGOVER_S, Conversation
@@ -24,9 +26,9 @@ class Clock:
 async def test_speech_at_the_mic_is_reported_as_user_activity() -> None:
     persona = load_persona("laura")
     clock = Clock()
-    seen: list[object] = []
+    seen: list[tuple[float, object]] = []
     conversation = Conversation(persona=persona, tools=ToolRuntime(persona), sink=NullSink(),
-                                notify=seen.append, clock=clock)
+                                notify=lambda event: seen.append((clock.now, event)), clock=clock)
     levels = [-90.0] * 5 + [-27.0] * 50 + [-90.0] * round(2 * SPEECH_HANGOVER_S / FRAME_S)
     current = {"dbfs": -90.0}
 
@@ -38,12 +40,11 @@ async def test_speech_at_the_mic_is_reported_as_user_activity() -> None:
 
     await conversation.pump_microphone(frames(), level=lambda: current["dbfs"])
 
-    activity = [(index, event) for index, event in enumerate(seen) if isinstance(event, ev.UserActivity)]
+    activity = [(at, event) for at, event in seen if isinstance(event, ev.UserActivity)]
     assert [event for _, event in activity] == [ev.UserActivity(True), ev.UserActivity(False)]
-    levels_seen = [event.dbfs for event in seen if isinstance(event, ev.MicLevel)]
-    started, stopped = (sum(isinstance(e, ev.MicLevel) for e in seen[:index]) for index, _ in activity)
-    assert levels_seen[started - 1] == -27.0  # it starts with the first loud frame
+    first_loud, last_loud = 100.0 + 6 * FRAME_S, 100.0 + 55 * FRAME_S
+    assert activity[0][0] == pytest.approx(first_loud)  # it starts with the first loud frame
     # It ends once the mic has been quiet for the hangover, not at the first quiet frame.
-    quiet_frames = stopped - 55
-    assert round(SPEECH_HANGOVER_S / FRAME_S) <= quiet_frames <= round(SPEECH_HANGOVER_S / FRAME_S) + 1
+    assert SPEECH_HANGOVER_S - 1e-9 <= activity[1][0] - last_loud <= SPEECH_HANGOVER_S + FRAME_S + 1e-9
+    assert [event.dbfs for _, event in seen if isinstance(event, ev.MicLevel)] == [-90.0, -27.0, -90.0]
     assert conversation.at_safe_point()

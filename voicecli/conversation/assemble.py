@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from voicecli import events as ev
 from voicecli.agent import Conversation, Sink
+from voicecli.guards.settings import GuardSettings
 from voicecli.live.config import build_live_config, model_for, setup_notices
+from voicecli.live.models import capabilities
 
 if TYPE_CHECKING:
     from voicecli.live.backoff import Backoff
@@ -89,12 +91,17 @@ class Link:
                 conversation.on_server_event(event)
                 tap(event)
 
+        model = model_for(persona, settings)
+        row = capabilities(model)
         connection = LiveConnection(
-            self._client, model_for(persona, settings), config_for, conversation.outgoing, on_event,
+            self._client, model, config_for, conversation.outgoing, on_event,
             conversation.on_connection_event, transparent=settings.backend == "vertex",
             at_safe_point=conversation.at_safe_point, context_summary=conversation.context_summary,
-            backoff=self._backoff,
+            backoff=self._backoff, turns=conversation.turns, on_sent=conversation.on_sent,
+            # Typed text goes the way the model takes it mid-session; an unknown model gets client content.
+            text_via=row.text_input if row is not None else "client_content",
         )
+        conversation.attach_connection(connection, model)
         self.connections.append(connection)
         return connection
 
@@ -114,16 +121,18 @@ def assemble(  # noqa: PLR0913 - the wiring's inputs, each a keyword
     on_event: Callable[[object], None] | None = None,
     on_setup: SetupTap | None = None,
     clock: Callable[[], float] = time.monotonic,
+    guards: GuardSettings | None = None,
 ) -> tuple[Conversation, Link]:
     """A conversation with ``persona`` over ``client``, and the link that connects it (``link.run``).
 
     ``outgoing`` replaces the outgoing queue (a test's tapped queue); ``on_event`` sees each server
     event after the conversation handled it; ``on_setup`` sees each session setup the link builds.
+    ``guards`` chooses the guards (docs/guards.md); all on by default.
     """
     from voicecli.tools import ToolRuntime
 
     conversation = Conversation(persona=persona, tools=tools or ToolRuntime(persona), sink=sink, notify=notify,
-                                recorder=recorder, greeting=greeting, clock=clock)
+                                recorder=recorder, greeting=greeting, clock=clock, guards=guards)
     if outgoing is not None:
         conversation.outgoing = outgoing
     return conversation, Link(client, settings, backoff=backoff, on_event=on_event, on_setup=on_setup)

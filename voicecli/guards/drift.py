@@ -73,8 +73,17 @@ class DriftDetector:
 
     def end_turn(self) -> Drift | None:
         """Judge the turn that just ended; a Drift when it was wholly in another language."""
+        return self.judge(self.take())
+
+    def take(self) -> str:
+        """The turn that just ended, forgotten here (to ``judge`` elsewhere, e.g. in a worker thread
+        while the next turn's transcript arrives)."""
         text = " ".join(self.text.split())
         self._parts.clear()
+        return text
+
+    def judge(self, text: str) -> Drift | None:
+        """Judge one whole turn's transcript (loads the identifier on first use: ~1 s)."""
         if self._language is None or not langid.supported(self.expected):
             return None
         if langid.word_count(text) < self.min_words:

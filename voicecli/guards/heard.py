@@ -4,8 +4,9 @@ voicecli knows how much of the reply was played (``agent.heard_part``); the mode
 next answer may assume the user heard the rest. ``HeardNotes`` composes one compact note per
 interruption, sent as client content with ``turn_complete`` false: the model reads it with the user's
 next turn and does not answer it by itself. Only models that accept client content all session get it
-(``text_input == "client_content"`` in voicecli.live.models); elsewhere a mid-session client-content
-message closes the session (1007 on 3.1) or is taken as a user turn.
+(``client_content_mid_session`` in voicecli.live.models); elsewhere a mid-session client-content message
+closes the session (1007 on 3.1). The wording is the bracketed form the Live emulator keeps as context
+(``[The user heard only: "...". The rest was not heard ...]``, docs/emulator.md).
 
 A note goes out at most once per interruption: ``note_for`` answers a given key once, whatever happens
 after (a reconnect, a replay of the session's history, the same interruption reported again). The
@@ -24,9 +25,9 @@ Cause = Literal["interrupted", "dropped"]
 MAX_HEARD_CHARS = 200
 MAX_NOTE_CHARS = 300
 
-_OPENINGS: dict[Cause, str] = {
-    "interrupted": "The user interrupted you.",
-    "dropped": "The connection dropped while you were speaking.",
+_CAUSES: dict[Cause, str] = {
+    "interrupted": "they interrupted you",
+    "dropped": "the connection dropped while you were speaking",
 }
 
 
@@ -37,7 +38,7 @@ def accepts_notes(model: str) -> bool | None:
     row = capabilities(model)
     if row is None:
         return None
-    return row.text_input == "client_content"
+    return row.client_content_mid_session
 
 
 def quote(heard: str, limit: int = MAX_HEARD_CHARS) -> str:
@@ -53,12 +54,12 @@ def quote(heard: str, limit: int = MAX_HEARD_CHARS) -> str:
 
 
 def note_text(heard: str, cause: Cause = "interrupted") -> str:
-    """The note: ``[The user interrupted you. They heard only: "…". They did not hear the rest.]``."""
-    opening = _OPENINGS[cause]
+    """The note: ``[The user heard only: "…". The rest was not heard: they interrupted you.]``."""
+    why = _CAUSES[cause]
     quoted = quote(heard)
     if not quoted:
-        return f"[{opening} They heard none of your reply.]"
-    return f'[{opening} They heard only: "{quoted}". They did not hear the rest.]'
+        return f"[The user heard none of your last reply: {why}.]"
+    return f'[The user heard only: "{quoted}". The rest was not heard: {why}.]'
 
 
 @dataclass(frozen=True)

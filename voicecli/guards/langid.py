@@ -52,6 +52,11 @@ def _model() -> LanguageIdentifier:
         return _identifier
 
 
+def loaded() -> bool:
+    """Whether the model is in memory (identifying then costs well under a millisecond)."""
+    return _identifier is not None
+
+
 def warm_up() -> None:
     """Load the model now (blocking, ~1 s): run it in a worker thread before the first turn ends."""
     _model()

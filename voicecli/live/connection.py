@@ -21,7 +21,7 @@ import contextlib
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from google.auth import exceptions as auth_errors
 from google.genai import errors as genai_errors
@@ -29,11 +29,12 @@ from google.genai import types
 from websockets.exceptions import WebSocketException
 
 from voicecli import events as ev
+from voicecli.conversation.turns import TurnTracker
 from voicecli.errors import AuthError, BackendError
 from voicecli.live.backoff import Backoff, LingerLadder, lingering_refusal
 from voicecli.live.closes import Disposition, classify_close
 from voicecli.live.goaway import GoAwayPlan
-from voicecli.live.replay import AUDIO_BYTES_PER_S
+from voicecli.live.replay import AUDIO_BYTES_PER_S, Buffered, MessageKind
 from voicecli.live.resumption import ResumptionPolicy
 from voicecli.live.translate import ServerEvent, translate
 from voicecli.outgoing import OutgoingQueue
@@ -54,6 +55,11 @@ _SERVICE_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
+# How a typed user turn goes mid-session (live/models.py ``text_input``): client content, or realtime text.
+TextVia = Literal["client_content", "realtime_input"]
+# Replayed messages that end a user turn: a resumed session that gets one of them again is asked again.
+_USER_TURN_KINDS = frozenset({MessageKind.TEXT, MessageKind.ACTIVITY_END, MessageKind.AUDIO_STREAM_END})
+
 _AUDIO_HEAD = '{"realtime_input": {"audio": {"data": "'
 _AUDIO_TAIL = f'", "mime_type": "{AUDIO_MIME}"}}}}}}'
 
@@ -65,8 +71,13 @@ def audio_message(pcm: bytes) -> str:
     return _AUDIO_HEAD + base64.urlsafe_b64encode(pcm).decode("ascii") + _AUDIO_TAIL
 
 
-async def send_one(session: genai.live.AsyncSession, message: ev.Outgoing) -> None:
-    """Send one outgoing message through the SDK (audio frames straight to its websocket)."""
+async def send_one(session: genai.live.AsyncSession, message: ev.Outgoing,
+                   text_via: TextVia = "client_content") -> None:
+    """Send one outgoing message through the SDK (audio frames straight to its websocket).
+
+    A user text turn goes as ``text_via`` says; a note (``turn_complete`` false) is always client
+    content, the only way to give the model text it should read and not answer.
+    """
     match message:
         case ev.SendAudio(pcm):
             # The hot path, 25-50 times a second. The SDK keeps the connection, the setup and
@@ -82,9 +93,11 @@ async def send_one(session: genai.live.AsyncSession, message: ev.Outgoing) -> No
             await session.send_realtime_input(activity_end=types.ActivityEnd())
         case ev.SendAudioStreamEnd():
             await session.send_realtime_input(audio_stream_end=True)
-        case ev.SendText(text):
+        case ev.SendText(text, turn_complete=True) if text_via == "realtime_input":
+            await session.send_realtime_input(text=text)
+        case ev.SendText(text, turn_complete=turn_complete):
             await session.send_client_content(
-                turns=types.Content(role="user", parts=[types.Part(text=text)]), turn_complete=True
+                turns=types.Content(role="user", parts=[types.Part(text=text)]), turn_complete=turn_complete
             )
         case ev.SendToolResponses(replies):
             await session.send_tool_response(
@@ -148,7 +161,7 @@ def permanent_error(code: int | None, reason: str) -> Exception | None:
 
 
 class _PlannedReconnect(Exception):
-    """Raised inside a connection's task group to leave it at a GoAway safe point."""
+    """Raised inside a connection's task group to leave it: a GoAway safe point, or a stall recovery."""
 
 
 class LiveConnection:
@@ -176,6 +189,9 @@ class LiveConnection:
         backoff: Backoff | None = None,
         ladder: LingerLadder | None = None,
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        turns: TurnTracker | None = None,
+        text_via: TextVia = "client_content",
+        on_sent: Callable[[ev.Outgoing], None] = lambda message: None,
     ) -> None:
         self._client = client
         self._model = model
@@ -204,7 +220,14 @@ class LiveConnection:
         # service asks for that call id again, as a resumed session may).
         self._cancelled_calls: set[str] = set()
         self._fresh_context: str | None = None
-        self._replying = False
+        # Whether the agent is replying: the conversation's tracker, shared, so both read one answer.
+        self._turns = turns if turns is not None else TurnTracker()
+        self._text_via: TextVia = text_via
+        self._on_sent = on_sent  # each message sent (not audio, not a replay): the stall guard's input
+        # A requested leave (stall recovery): why, and the message to send first on the next connection.
+        self._leave_now = asyncio.Event()
+        self._leave_reason = ""
+        self._after_setup: ev.Outgoing | None = None
         self._evictions_reported = 0
         self._evicted_bytes_reported = 0
 
@@ -282,6 +305,46 @@ class LiveConnection:
         with contextlib.suppress(Exception):
             self._on_state(ev.Notice(f"{text}; the conversation ends", "error"))
 
+    # --- leaving on request (the stall guard's recovery steps) --------------------------------
+
+    def request_resume(self, first_message: ev.Outgoing | None = None) -> None:
+        """Leave this connection now and resume from the latest handle, as after a GoAway; after setup
+        and the replay, send ``first_message`` (a nudge) unless the replay already asks the user's turn
+        again. Without a handle there is nothing to resume: a fresh session with the summary instead."""
+        if self.policy.handles.handle is None:
+            self.request_fresh_session(self._context_summary(), first_message)
+            return
+        self._after_setup = first_message
+        self._leave("resuming the stalled session")
+
+    def request_fresh_session(self, context: str | None, first_message: ev.Outgoing | None = None) -> None:
+        """Leave this connection now and start a new session whose instruction carries ``context``;
+        send ``first_message`` right after setup. Nothing of the old session is replayed."""
+        self.policy.on_stale_handle()
+        self._fresh_context = context
+        self._after_setup = first_message
+        self._on_state(ev.Notice("the session stopped answering: starting a new one with a summary of the "
+                                 "conversation so far", "warning"))
+        self._leave("a fresh session for the stalled one")
+
+    def _leave(self, reason: str) -> None:
+        self._leave_reason = reason
+        self._leave_now.set()
+
+    async def _leave_watch(self) -> None:
+        await self._leave_now.wait()
+        raise _PlannedReconnect
+
+    async def _send_after_setup(self, session: genai.live.AsyncSession, replay: list[Buffered]) -> None:
+        """The message a recovery asked to send first on this connection (at most once)."""
+        message, self._after_setup = self._after_setup, None
+        if message is None or any(item.kind in _USER_TURN_KINDS for item in replay):
+            return  # the replay asks the user's turn again: that is the nudge
+        self.policy.buffer.append(message)
+        await _send(session, message, self._text_via)
+        self.frames_sent += 1
+        self._on_sent(message)
+
     def _start_afresh(self) -> None:
         self.policy.on_stale_handle()
         self._fresh_context = self._context_summary()
@@ -293,6 +356,7 @@ class LiveConnection:
         config = self._config_for(handle, None if handle else self._fresh_context)
         self._on_state(ev.ConnectionState("connecting" if self.connections == 0 else "resuming"))
         self._goaway_arrived.clear()
+        self._leave_now.clear()
         self._resuming, self._setup_done = handle is not None, False
         async with self._connect(config) as session:
             self._setup_done = True
@@ -303,20 +367,23 @@ class LiveConnection:
             replay = self.policy.on_connect()
             self._report_evicted()
             for item in replay:
-                await _send(session, item.message)
+                await _send(session, item.message, self._text_via)
             self.frames_replayed += len(replay)
-            if self._replying:
+            if self._turns.replying:
                 # A handle that names an idle moment (or acknowledged frames) brings the turn's
                 # input back with the replay; one that names the session has the reply cut for good.
-                self._replying = False
+                self._turns.reply_ended()
                 self._on_event(ev.ReplyCut(will_repeat=self.policy.transparent or self.policy.refreshes_handles))
+            await self._send_after_setup(session, replay)
             try:
                 async with asyncio.TaskGroup() as group:
                     group.create_task(self._send_loop(session))
                     group.create_task(self._receive_loop(session))
                     group.create_task(self._goaway_watch())
+                    group.create_task(self._leave_watch())
             except* _PlannedReconnect:
-                self._on_state(ev.ConnectionState("reconnecting", "GoAway"))
+                reason = self._leave_reason if self._leave_now.is_set() else "GoAway"
+                self._on_state(ev.ConnectionState("reconnecting", reason))
 
     @contextlib.asynccontextmanager
     async def _connect(self, config: types.LiveConnectConfig) -> AsyncIterator[genai.live.AsyncSession]:
@@ -348,8 +415,10 @@ class LiveConnection:
                 continue
             # Buffered before sending: if the send fails, the replay delivers it.
             self.policy.buffer.append(message)
-            await _send(session, message)
+            await _send(session, message, self._text_via)
             self.frames_sent += 1
+            if not isinstance(message, ev.SendAudio):
+                self._on_sent(message)
 
     def _without_cancelled_replies(self, message: ev.Outgoing) -> ev.Outgoing | None:
         """The message, less any reply to a call the service cancelled (None when nothing is left)."""
@@ -375,11 +444,11 @@ class LiveConnection:
             case ev.ResumptionUpdate(handle, resumable, index):
                 self.policy.on_update(handle, resumable, index)
             case ev.ServerTurnComplete():
-                self._replying = False
+                self._turns.reply_ended()
                 self.policy.on_turn_complete()
-            case ev.AgentAudio() | ev.ToolCallsRequested() | ev.Transcript(role="agent") if not self._replying:
-                self._replying = True
-                self.policy.on_reply_started()
+            case ev.AgentAudio() | ev.ToolCallsRequested() | ev.Transcript(role="agent"):
+                if self._turns.reply_started():
+                    self.policy.on_reply_started()
             case ev.ToolCallsCancelled(call_ids):
                 # An answer already sent but not yet acknowledged must not be replayed after a
                 # drop; one not sent yet is held back by the send loop.
@@ -421,10 +490,10 @@ def _leaves(error: BaseException) -> list[BaseException]:
     return [leaf for inner in error.exceptions for leaf in _leaves(inner)]
 
 
-async def _send(session: genai.live.AsyncSession, message: ev.Outgoing) -> None:
+async def _send(session: genai.live.AsyncSession, message: ev.Outgoing, text_via: TextVia) -> None:
     """``send_one``, with a failure that is the network's or the service's marked so."""
     try:
-        await send_one(session, message)
+        await send_one(session, message, text_via)
     except Exception as error:
         if service_failure(error):
             raise ServiceFailure(error) from error

@@ -15,7 +15,8 @@ The buffer is bounded by count, bytes and age; anything evicted unacknowledged i
 coherent: an utterance whose ``activityStart`` is evicted is dropped whole, so a replay never
 sends audio or an ``activityEnd`` without the start it belongs to. Text turns, tool responses
 and ``activityEnd`` markers are small and costly to lose, so count, byte and age bounds skip
-them; a separate ``max_pinned`` bound keeps them finite. The policy and its reasons are in
+them; a separate ``max_pinned`` bound keeps them finite. Notes (``MessageKind.NOTE``) are kept
+for their indices only and never replayed. The policy and its reasons are in
 ``docs/resilience.md``.
 """
 
@@ -37,6 +38,10 @@ class MessageKind(Enum):
     AUDIO_STREAM_END = "audio_stream_end"
     TEXT = "text"
     TOOL_RESPONSE = "tool_response"
+    # Said once: a note for the model (what the user heard of a cut reply) or a stall nudge. Buffered
+    # like any message, so the indices the service acknowledges still line up, but never sent again
+    # on a new connection: the model reading a note twice costs more than losing one to a drop.
+    NOTE = "note"
 
 
 # Kinds the count, byte and age bounds never evict (see the module docstring).
@@ -53,8 +58,8 @@ def kind_of(message: ev.Outgoing) -> MessageKind:
             return MessageKind.ACTIVITY_END
         case ev.SendAudioStreamEnd():
             return MessageKind.AUDIO_STREAM_END
-        case ev.SendText():
-            return MessageKind.TEXT
+        case ev.SendText(turn_complete=turn_complete, resend=resend):
+            return MessageKind.TEXT if turn_complete and resend else MessageKind.NOTE
         case ev.SendToolResponses():
             return MessageKind.TOOL_RESPONSE
     raise TypeError(f"not an outgoing message: {message!r}")
@@ -133,9 +138,9 @@ class ReplayBuffer:
         return self._next_index - 1
 
     def pending_for_replay(self) -> list[Buffered]:
-        """The messages a resumed session still needs, oldest first."""
+        """The messages a resumed session still needs, oldest first (notes are never sent again)."""
         self._expire()
-        return list(self._entries)
+        return [entry for entry in self._entries if entry.kind is not MessageKind.NOTE]
 
     # --- connection lifecycle -----------------------------------------------------------------
 
@@ -144,11 +149,14 @@ class ReplayBuffer:
 
         The caller sends exactly these messages, in order, right after setup completes and
         before anything new; new messages then continue from k+1. If this connection fails
-        too, the same messages come back on the next one until acknowledged.
+        too, the same messages come back on the next one until acknowledged. Notes sent on the
+        previous connection are let go here, unsent and uncounted (``MessageKind.NOTE``).
         """
         self._expire()
-        renumbered = [dataclasses.replace(entry, index=i) for i, entry in enumerate(self._entries, start=1)]
+        kept = [entry for entry in self._entries if entry.kind is not MessageKind.NOTE]
+        renumbered = [dataclasses.replace(entry, index=i) for i, entry in enumerate(kept, start=1)]
         self._entries = deque(renumbered)
+        self._recount()
         self._next_index = len(renumbered) + 1
         self._acked = 0
         self.replayed_messages += len(renumbered)
@@ -316,5 +324,7 @@ class ReplayBuffer:
         self._pinned = sum(e.kind in PINNED_KINDS for e in self._entries)
 
     def _count_dropped(self, entry: Buffered) -> None:
+        if entry.kind is MessageKind.NOTE:
+            return  # never to be sent again anyway: nothing is lost
         self.dropped_messages += 1
         self.dropped_bytes += entry.size

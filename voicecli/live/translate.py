@@ -19,6 +19,7 @@ ServerEvent = (
     | ev.ResumptionUpdate
     | ev.Usage
     | ev.ReplyCut
+    | ev.Grounding
 )
 
 def translate(message: types.LiveServerMessage) -> list[ServerEvent]:
@@ -35,6 +36,9 @@ def translate(message: types.LiveServerMessage) -> list[ServerEvent]:
         if content.output_transcription and content.output_transcription.text:
             out.append(ev.Transcript("agent", content.output_transcription.text,
                                      bool(content.output_transcription.finished)))
+        grounding = _grounding(content.grounding_metadata)
+        if grounding is not None:
+            out.append(grounding)
         if content.interrupted:
             out.append(ev.ServerInterrupted())
         if content.generation_complete:
@@ -61,3 +65,15 @@ def translate(message: types.LiveServerMessage) -> list[ServerEvent]:
     if content is not None and content.turn_complete:
         out.append(ev.ServerTurnComplete())
     return out
+
+
+def _grounding(metadata: types.GroundingMetadata | None) -> ev.Grounding | None:
+    """The web sources and search queries of a grounded answer; None when there are neither."""
+    if metadata is None:
+        return None
+    sources = tuple(
+        ev.GroundingSource(chunk.web.title or chunk.web.domain or chunk.web.uri or "", chunk.web.uri or "")
+        for chunk in metadata.grounding_chunks or () if chunk.web is not None and (chunk.web.uri or chunk.web.title)
+    )
+    queries = tuple(query for query in metadata.web_search_queries or () if query)
+    return ev.Grounding(sources, queries) if sources or queries else None
