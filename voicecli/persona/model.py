@@ -1,14 +1,16 @@
 """The persona's shape, declared once.
 
-Each section of a persona file is a strict pydantic dataclass below: the loader validates the YAML
-data into them (``validate.py`` turns pydantic's errors into ``file:line: path: message`` lines),
-``docs/persona.schema.json`` is generated from them (``schema.py``), and the rest of voicecli reads
-the same objects. Two classes are the file's own (``ToolEntry``, ``Document``); the loader turns them
-into what the rest reads: ``ToolSpec`` (a tool as declared to the model, including the built-in, the
-derived and the MCP ones) and ``Persona`` (the document plus where it came from).
+Each section of a persona file is a dataclass below, strict when validated: the loader validates
+the YAML data into them with pydantic (``validate.py`` turns its errors into ``file:line: path:
+message`` lines), ``docs/persona.schema.json`` is generated from them (``schema.py``), and the rest
+of voicecli reads the same objects. They are stdlib dataclasses declared with ``declare.py``'s
+pydantic-free vocabulary, so importing this module stays quick; pydantic reads them when the
+validator is first needed. Two classes are the file's own (``ToolEntry``, ``Document``); the loader
+turns them into what the rest reads: ``ToolSpec`` (a tool as declared to the model, including the
+built-in, the derived and the MCP ones) and ``Persona`` (the document plus where it came from).
 
-Rules across fields are ``model_validator``s; a problem they find is a ``PydanticCustomError`` of type
-``persona`` whose ``at`` names the offending key below the validated object.
+Rules across fields are each section's ``check``; a problem it finds is a ``problem()`` (pydantic's
+custom error of type ``persona``) whose ``at`` names the offending key below the validated object.
 """
 
 from __future__ import annotations
@@ -16,16 +18,15 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import field, replace
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, ConfigDict, Strict, model_validator
-from pydantic import Field as Spec
-from pydantic.dataclasses import dataclass as shape
-from pydantic.json_schema import SkipJsonSchema
-from pydantic_core import PydanticCustomError
-
+from voicecli.persona.declare import STRICT, Core, RuntimeOnly, Shape, problem, spec
 from voicecli.persona.source import SourceMap
+
+if TYPE_CHECKING:
+    from pydantic_core import CoreSchema
 
 DEFAULT_TOOL_TIMEOUT_S = 20.0
 DEFAULT_MCP_TIMEOUT_S = 20.0
@@ -36,17 +37,11 @@ HANDOFF_TOOL_PREFIX = "transfer_to_"
 EMPTY_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
 PYTHON_BINDING = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$")
 
-# Unknown keys are errors. Validators are built on first use, not at import: start-up stays quick.
-STRICT = ConfigDict(extra="forbid", defer_build=True)
-
-
-def problem(message: str, *at: str | int) -> PydanticCustomError:
-    """A cross-field problem, reported at ``at`` below the object being validated."""
-    return PydanticCustomError("persona", "{message}", {"message": message, "at": at})
-
 
 def _not_blank(text: str) -> str:
     if not text.strip():
+        from pydantic_core import PydanticCustomError
+
         raise PydanticCustomError("blank", "must not be empty")
     return text
 
@@ -63,138 +58,131 @@ def _http_url(url: str) -> str:
     return url
 
 
-Text = Annotated[str, Strict(), Spec(min_length=1), AfterValidator(_not_blank)]
+# Core schemas of the reusable types, built with the validator. Strict: a YAML 42 is never a string.
+
+
+def _text(*then: Any) -> CoreSchema:
+    """A non-blank string, then each of ``then`` in turn."""
+    from pydantic_core import core_schema
+
+    schema = core_schema.no_info_after_validator_function(
+        _not_blank, core_schema.str_schema(strict=True, min_length=1)
+    )
+    for check in then:
+        schema = core_schema.no_info_after_validator_function(check, schema)
+    return schema
+
+
+def _number(kind: type, **bounds: Any) -> CoreSchema:
+    from pydantic_core import core_schema
+
+    if kind is bool:
+        return core_schema.bool_schema(strict=True)
+    if kind is int:
+        return core_schema.int_schema(strict=True, **bounds)
+    return core_schema.float_schema(strict=True, **bounds)
+
+
+Text = Annotated[str, Core(_text)]
 Texts = list[Text]
-Seconds = Annotated[float, Strict(), Spec(gt=0, allow_inf_nan=False)]
-Millis = Annotated[int, Strict(), Spec(ge=0)]
-Tokens = Annotated[int, Strict(), Spec(ge=1)]
-Flag = Annotated[bool, Strict()]
+PythonRef = Annotated[str, Core(partial(_text, _python_binding))]
+HttpUrl = Annotated[str, Core(partial(_text, _http_url))]
+Seconds = Annotated[float, Core(partial(_number, float, gt=0, allow_inf_nan=False))]
+Millis = Annotated[int, Core(partial(_number, int, ge=0))]
+Tokens = Annotated[int, Core(partial(_number, int, ge=1))]
+Budget = Annotated[int, Core(partial(_number, int, ge=0))]
+Flag = Annotated[bool, Core(partial(_number, bool))]
 
 
-def _doc(description: str, **extra: Any) -> Any:
-    return Spec(description=description, **extra)
-
-
-class _Shape:
-    """Shared by every section: an explicit null means "unset" for a key that has a default."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _null_means_unset(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        optional = {
-            info.alias or name
-            for name, info in cls.__pydantic_fields__.items()  # type: ignore[attr-defined]
-            if not info.is_required()
-        }
-        return {key: value for key, value in data.items() if not (value is None and key in optional)}
-
-
-@shape(frozen=True, config=STRICT)
-class PersonaInfo(_Shape):
+@dataclasses.dataclass(frozen=True)
+class PersonaInfo(Shape):
     """Who the agent is."""
 
-    name: Annotated[Text | None, _doc("The agent's name.")] = None
-    role: Annotated[Text | None, _doc("What the agent does, in one line.")] = None
-    description: Annotated[Text | None, _doc("Background and character, in prose.")] = None
-    traits: Annotated[Texts, _doc("Short personality traits, each a phrase.")] = field(default_factory=list)
-    language: Annotated[Text | None, _doc("BCP-47 language code the agent must speak, e.g. en-US.")] = None
-    accent: Annotated[Text | None, _doc("Accent to speak with; needs an explicit language.")] = None
-    voice: Annotated[Text | None, _doc("Prebuilt voice name, e.g. Kore.")] = None
+    name: Text | None = spec("The agent's name.", default=None)
+    role: Text | None = spec("What the agent does, in one line.", default=None)
+    description: Text | None = spec("Background and character, in prose.", default=None)
+    traits: Texts = spec("Short personality traits, each a phrase.", default_factory=list)
+    language: Text | None = spec("BCP-47 language code the agent must speak, e.g. en-US.", default=None)
+    accent: Text | None = spec("Accent to speak with; needs an explicit language.", default=None)
+    voice: Text | None = spec("Prebuilt voice name, e.g. Kore.", default=None)
 
 
-
-@shape(frozen=True, config=STRICT)
-class Greeting(_Shape):
+@dataclasses.dataclass(frozen=True)
+class Greeting(Shape):
     """How the agent opens the conversation (the Live API waits for the user unless asked to start)."""
 
-    text: Annotated[Text, _doc("What the opening should do or say.")]
-    facts: Annotated[dict[str, Text], _doc("Known facts about the user, to personalise the greeting.")] = field(
-        default_factory=dict
-    )
+    text: Text = spec("What the opening should do or say.")
+    facts: dict[str, Text] = spec("Known facts about the user, to personalise the greeting.", default_factory=dict)
 
 
-@shape(frozen=True, config=STRICT)
-class Step(_Shape):
+@dataclasses.dataclass(frozen=True)
+class Step(Shape):
     """One conversational step."""
 
-    instructions: Annotated[Text, _doc("What the agent does in this step.")]
-    title: Annotated[Text | None, _doc("A short name for the step.")] = None
-    kind: Annotated[
-        Literal["once", "loop"],
-        _doc("once: a one-time element such as intake; loop: open-ended conversation the user may stay in."),
-    ] = "once"
-    tools: Annotated[Texts, _doc("Tools (and handoffs) this step invokes, in order.")] = field(default_factory=list)
+    instructions: Text = spec("What the agent does in this step.")
+    title: Text | None = spec("A short name for the step.", default=None)
+    kind: Literal["once", "loop"] = spec(
+        "once: a one-time element such as intake; loop: open-ended conversation the user may stay in.",
+        default="once",
+    )
+    tools: Texts = spec("Tools (and handoffs) this step invokes, in order.", default_factory=list)
 
 
-@shape(frozen=True, config=STRICT)
-class Example(_Shape):
+@dataclasses.dataclass(frozen=True)
+class Example(Shape):
     """One situation and the response to it."""
 
-    situation: Annotated[Text, Spec(alias="if", description="The situation.")]
-    response: Annotated[Text, Spec(alias="then", description="What to do.")]
+    situation: Text = spec("The situation.", alias="if")
+    response: Text = spec("What to do.", alias="then")
 
 
-@shape(frozen=True, config=STRICT)
-class Guardrails(_Shape):
+@dataclasses.dataclass(frozen=True)
+class Guardrails(Shape):
     """What the agent must not do."""
 
-    must_not: Annotated[Texts, _doc("Things the agent must never do.")] = field(default_factory=list)
-    examples: Annotated[list[Example], _doc("If X happens, do Y.")] = field(default_factory=list)
+    must_not: Texts = spec("Things the agent must never do.", default_factory=list)
+    examples: list[Example] = spec("If X happens, do Y.", default_factory=list)
 
 
-@shape(frozen=True, config=STRICT)
-class HandlerBinding(_Shape):
+@dataclasses.dataclass(frozen=True)
+class HandlerBinding(Shape):
     """How a tool runs: exactly one of ``python`` ("module:function"), ``command`` (argv) or ``mcp``.
 
     ``mcp`` (server, tool) is never written in a file: tools from ``mcp_servers`` get it at start-up.
     """
 
-    python: Annotated[
-        Text | None,
-        AfterValidator(lambda v: v if v is None else _python_binding(v)),
-        _doc("module:function, the module file lying beside the persona file."),
-    ] = None
-    command: Annotated[
-        Texts | None, _doc("argv; JSON arguments on stdin, JSON result on stdout.", min_length=1)
-    ] = None
-    timeout_s: Annotated[Seconds | None, _doc("Seconds before the call fails with a timeout.")] = None
-    mcp: SkipJsonSchema[tuple[str, str] | None] = None
+    python: PythonRef | None = spec("module:function, the module file lying beside the persona file.", default=None)
+    command: Texts | None = spec("argv; JSON arguments on stdin, JSON result on stdout.", default=None, min_length=1)
+    timeout_s: Seconds | None = spec("Seconds before the call fails with a timeout.", default=None)
+    mcp: Annotated[tuple[str, str] | None, RuntimeOnly()] = spec(default=None, runtime_only=True)
 
-    @model_validator(mode="after")
-    def _one_binding(self) -> HandlerBinding:
+    def check(self) -> None:
         if sum(value is not None for value in (self.python, self.command, self.mcp)) != 1:
             raise problem("needs exactly one of 'python' or 'command'")
-        return self
 
 
-@shape(frozen=True, config=STRICT)
-class ToolEntry(_Shape):
+@dataclasses.dataclass(frozen=True)
+class ToolEntry(Shape):
     """A function the agent may call (name and handler), or a built-in Live tool (builtin and when)."""
 
-    name: Annotated[Text | None, _doc("snake_case function name.")] = None
-    builtin: Annotated[
-        Literal["google_search", "code_execution"] | None,
-        _doc("A built-in Live tool to enable instead of a function."),
-    ] = None
-    description: Annotated[
-        Text | None, _doc("What the function does (derived from a Python handler's docstring if omitted).")
-    ] = None
-    when: Annotated[Text | None, _doc("The invocation condition: when the agent should call it.")] = None
-    parameters: Annotated[
-        dict[str, Any] | None,
-        _doc("JSON Schema object describing the arguments (derived from a Python handler if omitted)."),
-    ] = None
-    behavior: Annotated[
-        Literal["blocking", "non_blocking"],
-        _doc("blocking: the agent waits for the result; non_blocking: it keeps talking."),
-    ] = "blocking"
-    timeout_s: Annotated[Seconds | None, _doc("Seconds before the call fails with a timeout.")] = None
-    handler: Annotated[HandlerBinding | None, _doc("How the tool runs: exactly one of python or command.")] = None
+    name: Text | None = spec("snake_case function name.", default=None)
+    builtin: Literal["google_search", "code_execution"] | None = spec(
+        "A built-in Live tool to enable instead of a function.", default=None
+    )
+    description: Text | None = spec(
+        "What the function does (derived from a Python handler's docstring if omitted).", default=None
+    )
+    when: Text | None = spec("The invocation condition: when the agent should call it.", default=None)
+    parameters: dict[str, Any] | None = spec(
+        "JSON Schema object describing the arguments (derived from a Python handler if omitted).", default=None
+    )
+    behavior: Literal["blocking", "non_blocking"] = spec(
+        "blocking: the agent waits for the result; non_blocking: it keeps talking.", default="blocking"
+    )
+    timeout_s: Seconds | None = spec("Seconds before the call fails with a timeout.", default=None)
+    handler: HandlerBinding | None = spec("How the tool runs: exactly one of python or command.", default=None)
 
-    @model_validator(mode="after")
-    def _function_or_builtin(self) -> ToolEntry:
+    def check(self) -> None:
         if self.builtin is not None:
             written = [key for key in ("name", "description", "parameters", "timeout_s", "handler")
                        if getattr(self, key) is not None]
@@ -202,47 +190,39 @@ class ToolEntry(_Shape):
                 written.append("behavior")
             if written:
                 raise problem(f"a built-in tool takes only 'builtin' and 'when', not {', '.join(written)}")
-            return self
+            return
         if self.name is None:
             raise problem("needs 'name' (a function with a handler) or 'builtin' (a built-in Live tool)")
         if self.handler is None:
             raise problem("missing required key 'handler'")
         if self.handler.mcp is not None:
             raise problem("tools from an MCP server are chosen under mcp_servers", "handler")
-        return self
 
 
-@shape(frozen=True, config=STRICT)
-class McpToolChoice(_Shape):
+@dataclasses.dataclass(frozen=True)
+class McpToolChoice(Shape):
     """One tool of an MCP server, declared with its own invocation condition."""
 
-    name: Annotated[Text, _doc("The tool's name as the server lists it.")]
-    when: Annotated[Text | None, _doc("The invocation condition: when the agent should call it.")] = None
+    name: Text = spec("The tool's name as the server lists it.")
+    when: Text | None = spec("The invocation condition: when the agent should call it.", default=None)
 
 
-@shape(frozen=True, config=STRICT | ConfigDict(json_schema_extra={"required": ["name", "tools"]}))
-class McpServer(_Shape):
+@dataclasses.dataclass(frozen=True)
+class McpServer(Shape):
     """A Model Context Protocol server: stdio (``command``, run in the persona's folder) or HTTP (``url``)."""
 
-    name: Annotated[Text, _doc("A short name for the server, unique in this persona.")]
-    command: Annotated[
-        Texts | None, _doc("argv of a stdio server, run in the persona's folder.", min_length=1)
-    ] = None
-    url: Annotated[
-        Text | None,
-        AfterValidator(lambda v: v if v is None else _http_url(v)),
-        _doc("URL of a streamable HTTP server."),
-    ] = None
-    tools: Annotated[
-        list[McpToolChoice],
-        _doc("Which of the server's tools to declare, each with its own invocation condition.", min_length=1),
-    ] = field(default_factory=list)
-    timeout_s: Annotated[Seconds, _doc("Seconds before a call (or the start-up listing) fails.")] = (
-        DEFAULT_MCP_TIMEOUT_S
-    )
+    __pydantic_config__ = {**STRICT, "json_schema_extra": {"required": ["name", "tools"]}}
 
-    @model_validator(mode="after")
-    def _transport_and_tools(self) -> McpServer:
+    name: Text = spec("A short name for the server, unique in this persona.")
+    command: Texts | None = spec("argv of a stdio server, run in the persona's folder.", default=None, min_length=1)
+    url: HttpUrl | None = spec("URL of a streamable HTTP server.", default=None)
+    tools: list[McpToolChoice] = spec(
+        "Which of the server's tools to declare, each with its own invocation condition.",
+        default_factory=list, min_length=1,
+    )
+    timeout_s: Seconds = spec("Seconds before a call (or the start-up listing) fails.", default=DEFAULT_MCP_TIMEOUT_S)
+
+    def check(self) -> None:
         if (self.command is None) == (self.url is None):
             raise problem("needs exactly one of 'command' (stdio) or 'url' (streamable HTTP)")
         if not self.tools:
@@ -252,7 +232,6 @@ class McpServer(_Shape):
             if choice.name in seen:
                 raise problem(f"tool {choice.name!r} is listed twice", "tools", index, "name")
             seen.add(choice.name)
-        return self
 
     def choice(self, tool: str) -> McpToolChoice | None:
         return next((choice for choice in self.tools if choice.name == tool), None)
@@ -274,146 +253,122 @@ def handoff_stem(target: str) -> str:
     return name
 
 
-@shape(frozen=True, config=STRICT)
-class Handoff(_Shape):
+@dataclasses.dataclass(frozen=True)
+class Handoff(Shape):
     """A transfer to another persona (``target``, written ``to``: a NAME as ``--persona`` takes, or a path
     relative to this file). Built positionally in code: ``Handoff("laura", "the caller asks for Laura")``."""
 
-    target: Annotated[
-        Text,
-        Spec(
-            alias="to",
-            description="The target persona: a NAME (looked up beside this file, then as --persona does) or "
-            "a path relative to this file.",
-        ),
-    ]
-    when: Annotated[Text | None, _doc("The condition for the transfer, as for a tool.")] = None
-    summary: Annotated[Flag, _doc("Pass a compact summary of the conversation so far (default true).")] = True
-    facts: Annotated[Texts, _doc("Keys whose latest value in tool results is passed on, e.g. client_id.")] = field(
-        default_factory=list
+    target: Text = spec(
+        "The target persona: a NAME (looked up beside this file, then as --persona does) or "
+        "a path relative to this file.",
+        alias="to",
     )
-    language_switch: Annotated[
-        Flag, _doc("The target speaks another language and the switch is intended (default false).")
-    ] = False
+    when: Text | None = spec("The condition for the transfer, as for a tool.", default=None)
+    summary: Flag = spec("Pass a compact summary of the conversation so far (default true).", default=True)
+    facts: Texts = spec("Keys whose latest value in tool results is passed on, e.g. client_id.", default_factory=list)
+    language_switch: Flag = spec(
+        "The target speaks another language and the switch is intended (default false).", default=False
+    )
 
     @property
     def tool_name(self) -> str:
         return HANDOFF_TOOL_PREFIX + snake_name(handoff_stem(self.target))
 
 
-@shape(frozen=True, config=STRICT)
-class Compression(_Shape):
+@dataclasses.dataclass(frozen=True)
+class Compression(Shape):
     """Context window compression."""
 
-    trigger_tokens: Annotated[Tokens | None, _doc("Compress when the context reaches this size.")] = None
-    target_tokens: Annotated[Tokens | None, _doc("Size to compress down to.")] = None
+    trigger_tokens: Tokens | None = spec("Compress when the context reaches this size.", default=None)
+    target_tokens: Tokens | None = spec("Size to compress down to.", default=None)
 
-    @model_validator(mode="after")
-    def _target_below_trigger(self) -> Compression:
+    def check(self) -> None:
         trigger, target = self.trigger_tokens, self.target_tokens
         if trigger is not None and target is not None and target >= trigger:
             raise problem("must be smaller than trigger_tokens", "target_tokens")
-        return self
 
 
-@shape(frozen=True, config=STRICT)
-class Thinking(_Shape):
+@dataclasses.dataclass(frozen=True)
+class Thinking(Shape):
     """How much the model thinks before answering: a level or a token budget, never both."""
 
-    level: Annotated[
-        Literal["minimal", "low", "medium", "high"] | None, _doc("Thinking level (models that take a level).")
-    ] = None
-    budget: Annotated[
-        Annotated[int, Strict(), Spec(ge=0)] | None,
-        _doc("Thinking token budget (models that take a budget); 0 turns thinking off."),
-    ] = None
+    level: Literal["minimal", "low", "medium", "high"] | None = spec(
+        "Thinking level (models that take a level).", default=None
+    )
+    budget: Budget | None = spec(
+        "Thinking token budget (models that take a budget); 0 turns thinking off.", default=None
+    )
 
-    @model_validator(mode="after")
-    def _one_setting(self) -> Thinking:
+    def check(self) -> None:
         if (self.level is None) == (self.budget is None):
             raise problem("needs exactly one of 'level' or 'budget'")
-        return self
 
 
-@shape(frozen=True, config=STRICT)
-class ActivityDetection(_Shape):
+@dataclasses.dataclass(frozen=True)
+class ActivityDetection(Shape):
     """Tuning of the service's detection of the user's speech (vad: server); unset keeps its default."""
 
-    start_sensitivity: Annotated[
-        Literal["low", "high"] | None, _doc("How readily speech is detected as starting.")
-    ] = None
-    end_sensitivity: Annotated[Literal["low", "high"] | None, _doc("How readily speech is detected as ended.")] = None
-    prefix_padding_ms: Annotated[
-        Millis | None, _doc("Speech needed before a start of speech is committed, in ms.")
-    ] = None
-    silence_duration_ms: Annotated[
-        Millis | None, _doc("Silence needed before an end of speech is committed, in ms.")
-    ] = None
+    start_sensitivity: Literal["low", "high"] | None = spec(
+        "How readily speech is detected as starting.", default=None
+    )
+    end_sensitivity: Literal["low", "high"] | None = spec("How readily speech is detected as ended.", default=None)
+    prefix_padding_ms: Millis | None = spec("Speech needed before a start of speech is committed, in ms.", default=None)
+    silence_duration_ms: Millis | None = spec(
+        "Silence needed before an end of speech is committed, in ms.", default=None
+    )
 
 
-@shape(frozen=True, config=STRICT)
-class Session(_Shape):
+@dataclasses.dataclass(frozen=True)
+class Session(Shape):
     """Defaults for the conversation engine.
 
     The settings from ``proactive_audio`` on are wishes the model table checks per model; None means not
     asked for, the model's default applies.
     """
 
-    model: Annotated[Text | None, _doc("Live model name; unset means the backend default.")] = None
-    vad: Annotated[
-        Literal["server", "local"], _doc("Who detects the user's speech: the server or voicecli.")
-    ] = "server"
-    compression: Annotated[Compression, _doc("Context window compression.")] = field(default_factory=Compression)
-    input_transcription_languages: Annotated[
-        Texts, _doc("BCP-47 codes for transcribing the user (default: persona.language).")
-    ] = field(default_factory=list)
-    output_transcription_languages: Annotated[
-        Texts, _doc("BCP-47 codes for transcribing the agent (default: persona.language).")
-    ] = field(default_factory=list)
-    proactive_audio: Annotated[
-        Flag | None, _doc("Let the model decide not to answer input that is not for it.")
-    ] = None
-    affective_dialog: Annotated[Flag | None, _doc("Let the model adapt its tone to the user's expression.")] = None
-    thinking: Annotated[
-        Thinking | None, _doc("How much the model thinks before answering: a level or a budget, never both.")
-    ] = None
-    activity_detection: Annotated[
-        ActivityDetection | None, _doc("Tuning of the service's detection of the user's speech (vad: server).")
-    ] = None
-    activity_handling: Annotated[
-        Literal["interrupt", "no_interrupt"] | None,
-        _doc("interrupt: the user's speech interrupts the agent; no_interrupt: it does not."),
-    ] = None
-    media_resolution: Annotated[
-        Literal["low", "medium", "high"] | None, _doc("Resolution of images and video sent to the model.")
-    ] = None
-    voice: Annotated[Text | None, _doc("Prebuilt voice name (same as persona.voice).")] = None
+    model: Text | None = spec("Live model name; unset means the backend default.", default=None)
+    vad: Literal["server", "local"] = spec("Who detects the user's speech: the server or voicecli.", default="server")
+    compression: Compression = spec("Context window compression.", default_factory=Compression)
+    input_transcription_languages: Texts = spec(
+        "BCP-47 codes for transcribing the user (default: persona.language).", default_factory=list
+    )
+    output_transcription_languages: Texts = spec(
+        "BCP-47 codes for transcribing the agent (default: persona.language).", default_factory=list
+    )
+    proactive_audio: Flag | None = spec("Let the model decide not to answer input that is not for it.", default=None)
+    affective_dialog: Flag | None = spec("Let the model adapt its tone to the user's expression.", default=None)
+    thinking: Thinking | None = spec(
+        "How much the model thinks before answering: a level or a budget, never both.", default=None
+    )
+    activity_detection: ActivityDetection | None = spec(
+        "Tuning of the service's detection of the user's speech (vad: server).", default=None
+    )
+    activity_handling: Literal["interrupt", "no_interrupt"] | None = spec(
+        "interrupt: the user's speech interrupts the agent; no_interrupt: it does not.", default=None
+    )
+    media_resolution: Literal["low", "medium", "high"] | None = spec(
+        "Resolution of images and video sent to the model.", default=None
+    )
+    voice: Text | None = spec("Prebuilt voice name (same as persona.voice).", default=None)
 
 
-@shape(frozen=True, config=STRICT)
-class Document(_Shape):
+@dataclasses.dataclass(frozen=True)
+class Document(Shape):
     """A voicecli persona: one agent per file."""
 
-    persona: Annotated[PersonaInfo, _doc("Who the agent is.")] = field(default_factory=PersonaInfo)
-    greeting: Annotated[
-        Greeting | None,
-        _doc("How the agent opens the conversation (the Live API waits for the user unless asked to start)."),
-    ] = None
-    rules: Annotated[list[Step], _doc("Conversational steps, in order.")] = field(default_factory=list)
-    guardrails: Annotated[Guardrails | None, _doc("What the agent must not do.")] = None
-    tools: Annotated[list[ToolEntry], _doc("Functions and built-in tools the agent may call.")] = field(
-        default_factory=list
+    persona: PersonaInfo = spec("Who the agent is.", default_factory=PersonaInfo)
+    greeting: Greeting | None = spec(
+        "How the agent opens the conversation (the Live API waits for the user unless asked to start).",
+        default=None,
     )
-    mcp_servers: Annotated[
-        list[McpServer], _doc("Model Context Protocol servers to take tools from.")
-    ] = field(default_factory=list)
-    handoffs: Annotated[
-        list[Handoff], _doc("Other personas this one may transfer the conversation to.")
-    ] = field(default_factory=list)
-    session: Annotated[Session, _doc("Defaults for the conversation engine.")] = field(default_factory=Session)
+    rules: list[Step] = spec("Conversational steps, in order.", default_factory=list)
+    guardrails: Guardrails | None = spec("What the agent must not do.", default=None)
+    tools: list[ToolEntry] = spec("Functions and built-in tools the agent may call.", default_factory=list)
+    mcp_servers: list[McpServer] = spec("Model Context Protocol servers to take tools from.", default_factory=list)
+    handoffs: list[Handoff] = spec("Other personas this one may transfer the conversation to.", default_factory=list)
+    session: Session = spec("Defaults for the conversation engine.", default_factory=Session)
 
-    @model_validator(mode="after")
-    def _across_sections(self) -> Document:
+    def check(self) -> None:
         if self.persona.voice and self.session.voice and self.persona.voice != self.session.voice:
             raise problem("differs from persona.voice; set the voice in one place", "session", "voice")
         names: set[str] = set()
@@ -421,7 +376,6 @@ class Document(_Shape):
             if server.name in names:
                 raise problem(f"server name {server.name!r} is used twice", "mcp_servers", index, "name")
             names.add(server.name)
-        return self
 
 
 # What the rest of voicecli reads: a tool as declared to the model, and the loaded persona.

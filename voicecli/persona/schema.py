@@ -8,10 +8,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import TypeAdapter
-
-from voicecli.persona.model import Document
-
 SECTION_ORDER = ("persona", "greeting", "rules", "guardrails", "tools", "mcp_servers", "handoffs", "session")
 
 
@@ -27,7 +23,9 @@ def _without_titles(node: Any) -> Any:
 
 def document_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of a persona file, for editors."""
-    schema = _without_titles(TypeAdapter(Document).json_schema(mode="validation"))
+    from voicecli.persona.compiled import document_adapter  # pydantic: imported only when asked for
+
+    schema = _without_titles(document_adapter().json_schema(mode="validation"))
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://voicecli.dev/persona.schema.json",

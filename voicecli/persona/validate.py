@@ -1,6 +1,6 @@
 """Validate plain YAML data into the ``Document`` declared in ``model.py``, every problem at once.
 
-pydantic finds the problems; this module says them the way voicecli always has:
+pydantic finds the problems (``compiled.py`` holds its validator); this module says them the way voicecli always has:
 ``file:line: path.to.field: message``, one line each, sorted by line.
 """
 
@@ -12,13 +12,9 @@ import types
 import typing
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
-from pydantic.json_schema import SkipJsonSchema
-
+from voicecli.persona.declare import file_keys
 from voicecli.persona.model import Document
 from voicecli.persona.source import PathKey, SourceMap, format_path
-
-DOCUMENT = TypeAdapter(Document)
 
 _EXPECTED = {
     "string_type": "a string",
@@ -43,8 +39,12 @@ def _describe(value: Any) -> str:
 
 def validate_document(data: Any, source: SourceMap) -> tuple[Document | None, list[str]]:
     """The validated document, or None and every problem as ``file:line: path: message``."""
+    from pydantic_core import ValidationError
+
+    from voicecli.persona.compiled import document_validator
+
     try:
-        return DOCUMENT.validate_python(data), []
+        return document_validator().validate_python(data), []
     except ValidationError as error:
         found = [_problem(detail, source) for detail in error.errors(include_url=False)]
     found.sort(key=lambda item: item[0])  # by line; pydantic reports in field order, not file order
@@ -95,14 +95,9 @@ def _translate(detail: Any) -> tuple[PathKey, str]:
 def known_keys(path: PathKey, root: Any = Document) -> list[str]:
     """The keys (as a file spells them) the object at ``path`` takes; [] when ``path`` leads nowhere."""
     shape = _shape_at(root, path)
-    if shape is None or not dataclasses.is_dataclass(shape):
+    if not isinstance(shape, type) or not dataclasses.is_dataclass(shape):
         return []
-    fields = getattr(shape, "__pydantic_fields__", {})
-    return [
-        info.alias or name
-        for name, info in fields.items()
-        if not any(isinstance(meta, SkipJsonSchema) for meta in info.metadata)  # type: ignore[misc]  # runtime-only keys
-    ]
+    return file_keys(shape)
 
 
 def _shape_at(annotation: Any, path: PathKey) -> Any:
@@ -113,12 +108,13 @@ def _shape_at(annotation: Any, path: PathKey) -> Any:
             if typing.get_origin(annotation) is not list or not args:
                 return None
             annotation = args[0]
-        elif dataclasses.is_dataclass(annotation):
-            fields = getattr(annotation, "__pydantic_fields__", {})
-            match = next((info for name, info in fields.items() if part in (name, info.alias)), None)
+        elif isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+            hints = typing.get_type_hints(annotation, include_extras=True)
+            match = next((field for field in dataclasses.fields(annotation)
+                          if part in (field.name, field.metadata.get("alias"))), None)
             if match is None:
                 return None
-            annotation = match.annotation
+            annotation = hints[match.name]
         elif typing.get_origin(annotation) is dict:
             annotation = typing.get_args(annotation)[1]
         else:
