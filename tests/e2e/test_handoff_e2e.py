@@ -166,7 +166,6 @@ def test_talk_front_desk_offline_is_one_logged_conversation_across_two_agents(tm
     assert "Traceback" not in run.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="needs the `handoff` case in voicecli/ui/live_view.event_to_json")
 def test_talk_json_has_a_handoff_event(tmp_path: Path) -> None:
     run, _ = _cli_handoff(tmp_path)
     handoffs = run.of_type("handoff")

@@ -188,6 +188,9 @@ class Speaker:
         self._recent_underflows: deque[float] = deque()
         self._grow_timer: asyncio.TimerHandle | None = None
         self._switch_interval = SwitchInterval()
+        self.on_played: Callable[[Int16Array], None] | None = None
+        """Called on the PortAudio thread with each block handed to the device (int16, device rate,
+        one channel): the echo canceller's reference (``voicecli.audio.aec.speaker_tap``)."""
 
     async def __aenter__(self) -> Self:
         self._loop = asyncio.get_running_loop()
@@ -283,6 +286,9 @@ class Speaker:
         self._queue.fill(outdata[:, 0])
         if outdata.shape[1] > 1:
             outdata[:, 1:] = outdata[:, :1]
+        on_played = self.on_played
+        if on_played is not None:
+            on_played(outdata[:, 0])
         on_drained = self._on_drained
         if on_drained is not None and not len(self._queue.ring):
             self._on_drained = None

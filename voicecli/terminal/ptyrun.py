@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Any
 
 CTRL_C = b"\x03"
+_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Za-z0-9]|\x1b[=>78]")
 ENTER = b"\r"
 
 
@@ -107,6 +108,24 @@ class PtyProcess:
             if remaining <= 0:
                 raise TimeoutError(f"{regex.pattern!r} not seen within {timeout} s; output:\n{self.text}")
             self._pump(min(remaining, 0.1))
+
+    @property
+    def plain_text(self) -> str:
+        """Everything the command wrote, with terminal styles and cursor moves taken out."""
+        return _ESCAPES.sub("", self.text)
+
+    def expect_text(self, pattern: str, timeout: float = 10.0) -> re.Match[str]:
+        """Wait for ``pattern`` anywhere in ``plain_text`` (a redrawn live display interleaves its
+        escapes with the words); TimeoutError with what was shown."""
+        regex = re.compile(pattern)
+        end = time.monotonic() + timeout
+        while True:
+            match = regex.search(self.plain_text)
+            if match:
+                return match
+            if time.monotonic() > end:
+                raise TimeoutError(f"{pattern!r} not shown within {timeout} s; output:\n{self.plain_text}")
+            self._pump(0.05)
 
     def expect_json(
         self, where: Callable[[dict[str, Any]], bool] | None = None, timeout: float = 10.0

@@ -62,11 +62,17 @@ class KeyReader:
             self.decoder.talk_key = None  # piped text: a line starting with a space is just text
         if stat.S_ISREG(os.fstat(self.fd).st_mode):
             # epoll cannot watch a regular file (it is always readable): read it from a thread.
-            threading.Thread(target=self._read_blocking, name="voicecli-keys", daemon=True).start()
+            self._read_in_thread()
         else:
-            self._loop.add_reader(self.fd, self._readable)
-            self._watching = True
+            try:
+                self._loop.add_reader(self.fd, self._readable)
+                self._watching = True
+            except PermissionError:  # epoll refuses some devices (/dev/null): a thread reads them
+                self._read_in_thread()
         return self
+
+    def _read_in_thread(self) -> None:
+        threading.Thread(target=self._read_blocking, name="voicecli-keys", daemon=True).start()
 
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None

@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from voicecli import events as ev
+from voicecli.terminal.keys import LineEdited, LineTyped, TalkEnd, TalkStart
 from voicecli.usage import UsageTally
 
 
@@ -35,6 +36,9 @@ class StatusLine:
     trigger_tokens: int = 0
     latency_s: float | None = None
     handle_since: float | None = None  # monotonic time the newest resumable handle arrived
+    agent: str | None = None  # who answers, in conversations that may pass between agents
+    mode: str | None = None  # how the user talks, when not just the microphone: "text", "ptt: space"...
+    typing: str | None = None  # the line being typed, not yet sent
 
     def render(self, width: int | None = None) -> str:
         """The status on one line; to fit ``width`` columns the least important fields go first."""
@@ -48,8 +52,14 @@ class StatusLine:
 
     def _fields(self) -> list[tuple[int, str]]:
         """(rank, text) in display order; rank 0 is the last field to go when space runs out."""
-        fields = [(_RANK_MODEL, f"{self.backend} · {self.model}"), (_RANK_CONNECTION, self.connection),
-                  (_RANK_ACTIVITY, self.activity)]
+        fields = [(_RANK_MODEL, f"{self.backend} · {self.model}"), (_RANK_CONNECTION, self.connection)]
+        if self.agent and self.agent not in self.activity:
+            fields.append((_RANK_AGENT, self.agent))
+        fields.append((_RANK_ACTIVITY, self.activity))
+        if self.typing:
+            fields.append((_RANK_TYPING, f"> {self.typing}"))
+        if self.mode:
+            fields.append((_RANK_MODE, self.mode))
         if self.mic_dbfs is not None:
             fields.append((_RANK_MIC, f"mic {self.mic_dbfs:5.1f} dBFS"))
         tokens = f"{self.total_tokens:,} tokens"
@@ -64,9 +74,10 @@ class StatusLine:
 
 
 _SEPARATOR = "  |  "
-# What the user needs most while talking comes first: is it connected, who is speaking, does the
-# mic hear them; then how full the context is, how fast replies come, and what is fixed anyway.
-_RANK_CONNECTION, _RANK_ACTIVITY, _RANK_MIC, _RANK_TOKENS, _RANK_LATENCY, _RANK_MODEL, _RANK_HANDLE = range(7)
+# What the user needs most while talking comes first: is it connected, who is speaking, what they are
+# typing, does the mic hear them; then how full the context is, how fast replies come, what is fixed anyway.
+(_RANK_CONNECTION, _RANK_ACTIVITY, _RANK_TYPING, _RANK_AGENT, _RANK_MODE, _RANK_MIC, _RANK_TOKENS, _RANK_LATENCY,
+ _RANK_MODEL, _RANK_HANDLE) = range(10)
 
 
 def event_to_json(event: object) -> dict[str, Any] | None:
@@ -96,8 +107,61 @@ def event_to_json(event: object) -> dict[str, Any] | None:
             return {"type": "go_away", "time_left_s": time_left_s}
         case ev.Notice(text, level):
             return {"type": "notice", "level": level, "text": text}
+        case ev.Handoff(from_agent, to_agent, reason):
+            return {"type": "handoff", "from_agent": from_agent, "to_agent": to_agent, "reason": reason}
+        case ev.AgentChanged(name):
+            return {"type": "agent", "name": name}
+        case ev.Stall(stage, recovered):
+            return {"type": "stall", "stage": stage, "recovered": recovered}
+        case ev.LanguageDrift(expected, detected):
+            return {"type": "language_drift", "expected": expected, "detected": detected}
+        case ev.HeardNote(text):
+            return {"type": "heard_note", "text": text}
+        case LineTyped(text):
+            return {"type": "transcript", "role": "user", "text": text, "final": True, "typed": True}
+        case TalkStart():
+            return {"type": "push_to_talk", "talking": True}
+        case TalkEnd(how):
+            return {"type": "push_to_talk", "talking": False, "how": how}
+        case ev.Grounding(sources, queries):
+            return {"type": "grounding", "sources": [_source(source) for source in sources],
+                    "queries": list(queries)}
         case dict():
             return event  # already-shaped records: session start, summary, error
+    return None
+
+
+def _source(source: object) -> dict[str, str]:
+    """A grounding source as {"title", "uri"}, whether it came as a mapping or an object."""
+    if isinstance(source, dict):
+        return {"title": str(source.get("title") or ""), "uri": str(source.get("uri") or "")}
+    return {"title": str(getattr(source, "title", "") or ""), "uri": str(getattr(source, "uri", "") or "")}
+
+
+def source_lines(event: ev.Grounding) -> list[str]:
+    """A grounding event's sources, one line each, as shown under the agent's line."""
+    lines = []
+    for source in (_source(item) for item in event.sources):
+        title, uri = source["title"], source["uri"]
+        lines.append(f"{title} <{uri}>" if title and uri else title or uri)
+    return [line for line in lines if line]
+
+
+def note_text(event: object) -> str | None:
+    """The one-line note a view shows for a handoff or a guard's event; None for other events."""
+    match event:
+        case ev.Handoff(from_agent, to_agent, reason):
+            return f"{from_agent} handed over to {to_agent}" + (f": {reason}" if reason else "")
+        case ev.Stall(stage, True):
+            return f"the agent is answering again (after: {stage.replace('_', ' ')})"
+        case ev.Stall("gave_up", False):
+            return "the agent is not answering; say something or type a line to try again"
+        case ev.Stall(stage, False):
+            return f"no answer from the agent; trying: {stage.replace('_', ' ')}"
+        case ev.LanguageDrift(expected, detected):
+            return f"the agent answered in {detected}, not {expected}; it was reminded of its language"
+        case ev.HeardNote(text):
+            return f"told the agent what you heard: {text}"
     return None
 
 
@@ -168,9 +232,12 @@ class _TurnText:
 class PlainView:
     """Finished lines only, for a stdout that is not a terminal."""
 
-    def __init__(self, console: Console | None = None) -> None:
+    def __init__(self, console: Console | None = None, *, named_agents: bool = False) -> None:
         self.console = console or Console(highlight=False, soft_wrap=True)
         self._turn = _TurnText()
+        self.named_agents = named_agents  # label the agent's lines with its name (conversations with handoffs)
+        self._agent = "agent"
+        self._sources: list[str] = []  # grounding sources, printed under the agent's line
 
     def start(self) -> None:
         return None
@@ -195,6 +262,20 @@ class PlainView:
             case ev.Notice(text, _):
                 self._print_pending()
                 self.console.print(f"note: {text}", markup=False)
+            case ev.AgentChanged(name):
+                self._print_pending()
+                self._agent = name
+            case LineTyped(text):
+                self._print_pending()
+                self.console.print(f"user (typed): {text}", markup=False)
+            case ev.Grounding():
+                self._sources.extend(source_lines(event))
+            case _:
+                note = note_text(event)
+                if note is not None:
+                    self._print_pending()
+                    label = "handoff" if isinstance(event, ev.Handoff) else "note"
+                    self.console.print(f"{label}: {note}", markup=False)
 
     def stop(self) -> None:
         self._print_pending()
@@ -207,8 +288,12 @@ class PlainView:
             else:
                 text = self._turn.rest(role)
             if text:
-                self.console.print(f"{role}: {text}", markup=False)
+                label = self._agent if role == "agent" and self.named_agents else role
+                self.console.print(f"{label}: {text}", markup=False)
             self._turn.close(role)
+        for source in self._sources:
+            self.console.print(f"  source: {source}", markup=False)
+        self._sources.clear()
 
 
 @dataclass
@@ -216,6 +301,8 @@ class _Line:
     role: str
     text: str
     style: str = ""
+    label: str | None = None  # instead of the role's label: the agent's name
+    sources: list[str] = field(default_factory=list)  # grounding sources, drawn under the line
 
 
 REFRESH_INTERVAL_S = 0.1
@@ -242,6 +329,8 @@ class RichLiveView:
     _timer: asyncio.TimerHandle | None = None
     _shown: object = None
     redraws: int = 0
+    named_agents: bool = False  # label the agent's lines with its name (conversations with handoffs)
+    _agent: str = "agent"  # who is answering (from ev.AgentChanged)
 
     def start(self) -> None:
         self._live = Live(console=self.console, auto_refresh=False, transient=False, get_renderable=self.render)
@@ -275,7 +364,8 @@ class RichLiveView:
         """Refresh the display if the text it would show changed since the last refresh."""
         if self._live is None:
             return
-        shown = (tuple((line.role, line.text, line.style) for line in self._lines[-self.max_lines:]),
+        shown = (tuple((line.role, line.text, line.style, line.label, len(line.sources))
+                       for line in self._lines[-self.max_lines:]),
                  self.status.render(self.console.width))
         if shown != self._shown:
             self._shown = shown
@@ -289,10 +379,13 @@ class RichLiveView:
                 rest = self._turn.rest(role)
                 line = self._open.get(role)
                 if line is None and rest:
-                    line = self._open[role] = _Line(role, rest)
+                    label = self.status.agent if role == "agent" and self.named_agents else None
+                    line = self._open[role] = _Line(role, rest, label=label)
                     self._lines.append(line)
                 elif line is not None:
                     line.text = rest
+                if role == "agent":
+                    self.status.activity = f"{self._agent} speaking"
             case ev.Interrupted(_, heard_text):
                 line = self._open.pop("agent", None)
                 if line is not None:
@@ -304,6 +397,8 @@ class RichLiveView:
                 self._turn.clear()
                 if latency_s is not None:
                     self.status.latency_s = latency_s
+                if self.status.activity.endswith(" speaking") and self.status.activity != "user speaking":
+                    self.status.activity = "idle"
             case ev.ToolCallEvent(_, name, args):
                 self._add(_Line("tool", f"{name}({json.dumps(args, ensure_ascii=False)})", "cyan"))
             case ev.ToolResultEvent(_, name, result, ok, seconds):
@@ -315,6 +410,29 @@ class RichLiveView:
                 self.status.connection = state if not detail else f"{state} ({detail})"
             case ev.UserActivity(speaking):
                 self.status.activity = "user speaking" if speaking else "idle"
+            case ev.AgentChanged(name):
+                self._agent = name
+                if self.named_agents:
+                    self.status.agent = name
+            case LineEdited(text):
+                self.status.typing = text or None
+            case LineTyped(text):
+                self.status.typing = None
+                self._add(_Line("user", text, "italic"))
+                self._lines[-1].text += "  (typed)"
+            case TalkStart():
+                self.status.activity = "talking (push-to-talk)"
+            case TalkEnd():
+                self.status.activity = "idle"
+            case ev.Grounding():
+                agents = [line for line in self._lines if line.role == "agent"]
+                if agents:
+                    agents[-1].sources.extend(source_lines(event))
+            case _ if note_text(event) is not None:
+                style = "magenta" if isinstance(event, ev.Handoff) else "dim" if isinstance(event, ev.HeardNote) \
+                    else "yellow"
+                self._add(_Line("handoff" if isinstance(event, ev.Handoff) else "note", note_text(event) or "",
+                                style))
             case ev.MicLevel(dbfs):
                 self.status.mic_dbfs = dbfs
             case UsageTally(_, tokens, session):
@@ -336,9 +454,12 @@ class RichLiveView:
         rows = []
         for line in self._lines[-self.max_lines :]:
             label = {"user": "[bold blue]you[/]", "agent": "[bold magenta]agent[/]", "tool": "[cyan]tool[/]",
-                     "note": "[yellow]note[/]"}[line.role]
+                     "note": "[yellow]note[/]", "handoff": "[magenta]handoff[/]"}[line.role]
+            if line.label:
+                label = f"[bold magenta]{escape(line.label)}[/]"
             text = escape(line.text)
             rows.append(Text.from_markup(f"{label}  {f'[{line.style}]{text}[/]' if line.style else text}"))
+            rows.extend(Text(f"  source  {source}", style="dim") for source in line.sources)
         # The status stays one line: a wrapped status would push the transcript up on every redraw.
         status = self.status.render(self.console.width)
         rows.append(Text(status, style="dim", no_wrap=True, overflow="ellipsis"))
