@@ -177,8 +177,11 @@ class Conversation:
         greeting: bool = True,
         clock: Callable[[], float] = time.monotonic,
         guards: GuardSettings | None = None,
+        load_target: Callable[[Persona, Handoff], Persona] | None = None,
     ) -> None:
         self.persona = persona  # the active agent
+        # How a handoff's target is loaded (talk passes one whose MCP tools are already open).
+        self._load_target_persona = load_target
         self.tools = tools
         self.sink = sink
         self.notify = notify
@@ -379,11 +382,15 @@ class Conversation:
             return ev.SendActivityEnd()
         return ev.SendAudio(item)
 
+    def send_text_turn(self, text: str) -> None:
+        """A user turn as text (typed, or a scripted line): sent, and remembered for summaries."""
+        self.turns.user_stopped_speaking(self.clock())
+        self._typed = text  # no transcription comes back for text
+        self.outgoing.offer(ev.SendText(text))  # text is never dropped
+
     async def _send_turn(self, turn: ScriptTurn, *, realtime: bool, gate: ActivityGate | None) -> None:
         if turn.text is not None:
-            self.turns.user_stopped_speaking(self.clock())
-            self._typed = turn.text  # no transcription comes back for text: remembered for summaries
-            await self.outgoing.put(ev.SendText(turn.text))
+            self.send_text_turn(turn.text)
             return
         silence = [SILENT_FRAME] * frames_for(SCRIPT_TRAILING_SILENCE_S)
         pace = _pacer(realtime)
@@ -606,7 +613,8 @@ class Conversation:
         from voicecli.persona import load_handoff_target
         from voicecli.tools import ToolRuntime
 
-        target = load_handoff_target(self.persona, handoff)
+        load = self._load_target_persona or load_handoff_target
+        target = load(self.persona, handoff)
         return target, ToolRuntime(target, calls=self.supervisor.calls)
 
     def _maybe_switch(self) -> None:

@@ -217,8 +217,13 @@ async def _talk(request: TalkRequest, view: ViewLike, holder: list[Conversation]
     script = await build_script(request) if request.scripted else []
     emulator_notes: list[str] = []
     mcp_notices: list[str] = []
-    # MCP servers start before anything else: one that cannot start stops the run before it connects.
-    async with mcp_tools(request.persona, mcp_notices) as persona, open_backend(request, emulator_notes) as creds:
+    async with contextlib.AsyncExitStack() as servers:
+        # MCP servers start before anything else, the agent's and then every handoff target's: one that
+        # cannot start stops the run before it connects.
+        persona = await servers.enter_async_context(mcp_tools(request.persona, mcp_notices))
+        targets = HandoffTargets()
+        await targets.open(persona, servers, mcp_notices)
+        creds = await servers.enter_async_context(open_backend(request, emulator_notes))
         settings = replace(settings, backend=creds.backend)
         model = model_for(persona, settings)
         client = make_client(creds)
@@ -241,7 +246,8 @@ async def _talk(request: TalkRequest, view: ViewLike, holder: list[Conversation]
                     sink.add_first(_recording_sink(recording))
                 conversation, link = assemble(persona=persona, settings=settings, client=client, sink=sink,
                                               notify=view.handle, tools=tools, recorder=recorder,
-                                              greeting=request.greeting, outgoing=outgoing, guards=request.guards)
+                                              greeting=request.greeting, outgoing=outgoing, guards=request.guards,
+                                              load_target=targets.load)
                 holder.append(conversation)
                 await _converse(request, script, conversation, link.run, view)
 
@@ -519,9 +525,8 @@ class Typing:
     def send(self, text: str) -> None:
         """One typed line as a user turn: shown and logged as typed, sent as text."""
         conversation = self.conversation
-        conversation.turns.user_stopped_speaking(conversation.clock())
         conversation.recorder.line("user", text, conversation.stats.turns + 1)
-        conversation.outgoing.offer(ev.SendText(text))  # text is never dropped
+        conversation.send_text_turn(text)
         self.sent += 1
         from voicecli.terminal import LineTyped
 

@@ -126,3 +126,38 @@ async def test_a_target_that_does_not_load_is_one_clear_message(tmp_path: Path) 
     errors = [e for e in h.seen if isinstance(e, ev.Notice) and e.level == "error"]
     assert len(errors) == 1 and errors[0].text.startswith("cannot hand off to nobody:")
     assert "Traceback" not in errors[0].text
+
+
+async def test_the_target_comes_from_the_loader_talk_gives_it(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """talk passes a loader whose targets already hold their MCP tools: the new agent declares them."""
+    from dataclasses import replace
+
+    from voicecli.persona import load_handoff_target
+    from voicecli.persona.model import ToolSpec
+
+    monkeypatch.setenv("VOICECLI_FRONT_DESK_NOTES", str(tmp_path / "notes.jsonl"))
+    loaded: list[str] = []
+
+    def load_target(persona: Any, handoff: Any) -> Any:
+        target = load_handoff_target(persona, handoff)
+        loaded.append(target.name)
+        extra = replace(target.tools[0], name="add_note", description="Adds a note.")
+        assert isinstance(extra, ToolSpec)
+        return target.with_tools([extra])
+
+    persona = load_persona(REPO / "personas" / "front_desk.yaml")
+    conv = Conversation(persona=persona, tools=ToolRuntime(persona), sink=NullSink(), notify=lambda _: None,
+                        greeting=False, load_target=load_target)
+    h = Harness(REPO / "personas" / "front_desk.yaml")
+    h.conversation = conv
+
+    async def drive() -> None:
+        conv.on_server_event(_call("c1", "transfer_to_laura"))
+        await h.until(lambda: len(h.replies()) == 1)
+        conv.on_server_event(ev.ServerTurnComplete())
+        await h.until(lambda: h.switches == 1)
+
+    await conv.run(h.link, drive)
+    assert loaded == ["Laura"]
+    assert conv.persona.name == "Laura" and conv.persona.tool("add_note") is not None

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from voicecli.live.config import TalkSettings
     from voicecli.live.connection import LiveConnection
     from voicecli.outgoing import OutgoingQueue
-    from voicecli.persona import Persona
+    from voicecli.persona import Handoff, Persona
     from voicecli.recorder import Recorder
     from voicecli.tools import ToolRuntime
 
@@ -122,17 +122,20 @@ def assemble(  # noqa: PLR0913 - the wiring's inputs, each a keyword
     on_setup: SetupTap | None = None,
     clock: Callable[[], float] = time.monotonic,
     guards: GuardSettings | None = None,
+    load_target: Callable[[Persona, Handoff], Persona] | None = None,
 ) -> tuple[Conversation, Link]:
     """A conversation with ``persona`` over ``client``, and the link that connects it (``link.run``).
 
     ``outgoing`` replaces the outgoing queue (a test's tapped queue); ``on_event`` sees each server
     event after the conversation handled it; ``on_setup`` sees each session setup the link builds.
-    ``guards`` chooses the guards (docs/guards.md); all on by default.
+    ``guards`` chooses the guards (docs/guards.md); all on by default. ``load_target`` loads a handoff's
+    target (default: ``load_handoff_target``; talk's also opens the target's MCP tools).
     """
     from voicecli.tools import ToolRuntime
 
     conversation = Conversation(persona=persona, tools=tools or ToolRuntime(persona), sink=sink, notify=notify,
-                                recorder=recorder, greeting=greeting, clock=clock, guards=guards)
+                                recorder=recorder, greeting=greeting, clock=clock, guards=guards,
+                                load_target=load_target)
     if outgoing is not None:
         conversation.outgoing = outgoing
     return conversation, Link(client, settings, backoff=backoff, on_event=on_event, on_setup=on_setup)
