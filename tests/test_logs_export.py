@@ -107,7 +107,8 @@ def test_after_a_handoff_each_line_names_its_agent(tmp_path: Path) -> None:
         session_id = log.start_session("Sam", "offline", "gemini-3.8-live", started_at=1000.0)
         log.add_transcript(session_id, "agent", "Front desk, this is Sam.", turn=0, agent="Sam", at=1001.0)
         log.add_transcript(session_id, "user", "I need career coaching.", turn=1, agent="Sam", at=1003.0)
-        log.add_event(session_id, "handoff", {"from_agent": "Sam", "to_agent": "Laura"}, agent="Sam", at=1004.0)
+        log.add_event(session_id, "handoff", {"from": "Sam", "to": "Laura", "reason": "coaching", "facts": {}},
+                      agent="Sam", at=1004.0)
         log.add_transcript(session_id, "agent", "Hi, I'm Laura.", turn=2, agent="Laura", at=1005.0)
         log.end_session(session_id, outcome="completed", summary={}, ended_at=1010.0)
     shown = invoke("logs", "show", session_id, "--log-db", str(path)).output

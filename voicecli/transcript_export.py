@@ -105,7 +105,7 @@ def _markdown_item(entry: LogEntry, persona: str, started_at: float) -> str | No
 def _markdown_event(entry: EventEntry, stamp: str) -> str:
     detail = entry.detail
     if entry.kind == "handoff":
-        return f"*Handoff* ({stamp}): {detail.get('from_agent', '?')} -> {detail.get('to_agent', '?')}"
+        return f"*Handoff* ({stamp}): {detail.get('from', '?')} -> {detail.get('to', '?')}"
     if entry.kind == "grounding":
         sources = detail.get("sources") or []
         links = "; ".join(f"[{s.get('title') or s.get('uri')}]({s.get('uri')})" for s in sources)
