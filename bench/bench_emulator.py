@@ -3,12 +3,16 @@
 The emulator runs in its own process, pinned to one core; the clients run here, on the other.
 Each session is a raw WebSocket client (no SDK, to keep the client side cheap) that opens a
 Developer-API connection, streams 20 ms of a quiet room's microphone noise every 20 ms (not digital
-zeros, so the emulator's activity detection works as in a real call), asks for a turn and measures,
+zeros, so the emulator's activity detection works as in a real call), asks for turn after turn (each
+session at its own point of the 60 ms speech chunk period, as independent callers would) and measures,
 for every agent audio frame, how late it arrived against the real-time schedule the emulator paces
 it to. The "added delay" is that lateness; each step also prints how busy the emulator's core and
 the clients' process were (a saturated client would make the emulator look late). The search adds
 sessions until p99 reaches the budget (goal: >= 100 sessions with p99 < 5 ms, issue 11 goal 6), for
 TLS (the default transport) and plain ws:// on loopback.
+On a shared machine other work takes a core now and then; an attempt during which the emulator or the
+clients waited for their core more than --max-wait-pct of the time is printed, set aside and measured
+again (up to --attempts times), and the count of those is printed with the result.
 Run: .venv/bin/python bench/bench_emulator.py [--max-sessions 200] [--step-seconds 6] [--transport tls|plain|both]
 """
 
@@ -35,12 +39,23 @@ from voicecli.emulator.scenario import parse_scenario
 
 PATH = "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent"
 SETUP = {"setup": {"model": "models/gemini-3.8-live"}}
+CHUNK_MS = 60  # the emulator's speech chunk (EmulatorOptions.chunk_ms)
 TURN = {"client_content": {"turns": [{"role": "user", "parts": [{"text": "hi"}]}], "turnComplete": True}}
 
 
-def _speech_seconds(frame: dict[str, object]) -> float:
-    part = frame["serverContent"]["modelTurn"]["parts"][0]  # type: ignore[index]
-    return len(base64.b64decode(part["inlineData"]["data"])) / 48_000  # type: ignore[index]
+def _speech_seconds(raw: bytes) -> float:
+    """Seconds of 24 kHz PCM16 in an audio frame, from the length of its base64 text (no decoding: the
+    clients share one process, and their own cost would show as the emulator's delay)."""
+    start = raw.index(_DATA) + len(_DATA)
+    end = raw.index(b'"', start)
+    padding = raw.count(b"=", end - 2, end)
+    return ((end - start) * 3 // 4 - padding) / 48_000
+
+
+# The emulator's frames are compact JSON (protocol.dump): matched as bytes.
+_DATA = b'"data":"'
+_MODEL_TURN = b'"modelTurn"'
+_TURN_COMPLETE = b'"turnComplete":true'
 
 
 def _room_tone(frames: int = 50) -> list[str]:
@@ -83,19 +98,22 @@ async def _session(port: int, ssl_context: object, lateness: list[float], stop_a
         microphone = asyncio.create_task(_microphone(ws, stop_at, phase_s))
         warm = False  # the first turn pays for speech synthesis; it is not measured
         while time.perf_counter() < stop_at:
+            if warm:
+                # Independent callers do not take turns in step: each session asks at its own point of
+                # the speech chunk period (60 ms), as its microphone sends at its own point of 20 ms.
+                await asyncio.sleep(phase_s * CHUNK_MS / 20)
             await ws.send(json.dumps(TURN))
             start, audio_s = None, 0.0
             async for raw in ws:
-                frame = json.loads(raw)
-                content = frame.get("serverContent", {})
-                if "modelTurn" in content:
-                    now = time.perf_counter()
+                now = time.perf_counter()
+                assert isinstance(raw, bytes)  # the service sends binary frames
+                if _MODEL_TURN in raw:
                     if start is None:
                         start = now
                     elif warm:
                         lateness.append(max(0.0, now - (start + audio_s)))
-                    audio_s += _speech_seconds(frame)
-                if content.get("turnComplete"):
+                    audio_s += _speech_seconds(raw)
+                if _TURN_COMPLETE in raw:
                     warm = True
                     break
         await microphone
@@ -146,6 +164,9 @@ def main() -> None:
     parser.add_argument("--step-seconds", type=float, default=6.0)
     parser.add_argument("--budget-ms", type=float, default=5.0)
     parser.add_argument("--transport", choices=["tls", "plain", "both"], default="both")
+    parser.add_argument("--max-wait-pct", type=float, default=5.0,
+                        help="set an attempt aside when the emulator or the clients waited for a core more than this")
+    parser.add_argument("--attempts", type=int, default=3, help="attempts per session count (see --max-wait-pct)")
     args = parser.parse_args()
     cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     server_core = cores[0] if len(cores) > 1 else None
@@ -192,9 +213,11 @@ def _waited_seconds(pid: int | None) -> float | None:
 
 
 def _measured(sessions: int, args: argparse.Namespace, port: int, ca_file: Path | None,
-              pid: int | None) -> tuple[list[float], str]:
-    """One step: the lateness of every agent frame, and how busy the emulator and the clients were."""
+              pid: int | None) -> tuple[list[float], str, float]:
+    """One step: the lateness of every agent frame, how busy the emulator and the clients were, and the
+    larger share of the time either waited for its core (other work on the machine)."""
     server_before, waited_before = _cpu_seconds(pid), _waited_seconds(pid)
+    clients_waited_before = _waited_seconds(os.getpid())
     client_before, wall_before = time.process_time(), time.perf_counter()
     lateness = asyncio.run(_run(sessions, args.step_seconds, port, ca_file))
     wall = time.perf_counter() - wall_before
@@ -203,29 +226,56 @@ def _measured(sessions: int, args: argparse.Namespace, port: int, ca_file: Path 
     busy = "emulator CPU n/a" if server_before is None or server_after is None else (
         f"emulator {100 * (server_after - server_before) / wall:.0f} % of its core "
         f"({100 * (server_after - server_before) / wall / sessions:.2f} % a session)")
+    waited = 0.0
     if waited_before is not None and waited_after is not None:
         # Runnable but not running: other work on the emulator's core. Then lateness is the machine's too.
-        busy += f", waiting for it {100 * (waited_after - waited_before) / wall:.0f} % of the time"
-    # The clients share one process on the other core: if it is saturated, lateness is partly theirs.
-    return lateness, f"{busy}, clients {100 * client_cpu / wall:.0f} % of theirs"
+        waited = (waited_after - waited_before) / wall
+        busy += f", waiting for it {100 * waited:.0f} % of the time"
+    # The clients share one process on the other core: if it is saturated, or waits for that core,
+    # lateness is partly theirs.
+    busy += f", clients {100 * client_cpu / wall:.0f} % of theirs"
+    clients_waited_after = _waited_seconds(os.getpid())
+    if clients_waited_before is not None and clients_waited_after is not None:
+        clients_waited = (clients_waited_after - clients_waited_before) / wall
+        busy += f", waiting for it {100 * clients_waited:.0f} %"
+        waited = max(waited, clients_waited)
+    return lateness, busy, waited
 
 
 def _search(args: argparse.Namespace, port: int, ca_file: Path | None, transport: str, pid: int | None) -> None:
-    single, _ = _measured(1, args, port, ca_file, pid)
+    single, _, _ = _measured(1, args, port, ca_file, pid)
     print(f"added delay per frame, 1 session: p50 {statistics.median(single) * 1e3:.2f} ms, "
           f"p99 {_percentile(single, 0.99) * 1e3:.2f} ms ({len(single)} frames)")
-    held, sessions = 0, 10
+    held, sessions, disturbed_steps = 0, 10, 0
     while sessions <= args.max_sessions:
-        lateness, busy = _measured(sessions, args, port, ca_file, pid)
-        p99 = _percentile(lateness, 0.99) * 1e3
-        print(f"{sessions:4d} sessions: p50 {statistics.median(lateness) * 1e3:.2f} ms, p99 {p99:.2f} ms "
-              f"({len(lateness)} frames; {busy}; load {_load()})")
+        p99, disturbed = _step(sessions, args, port, ca_file, pid)
+        disturbed_steps += disturbed
         if p99 >= args.budget_ms:
             break
         held, sessions = sessions, sessions * 2 if sessions < 40 else sessions + 10
     verdict = "met" if held >= GOAL_SESSIONS else "NOT met"
     print(f"{transport}: real-time audio sessions held on one core with p99 added delay < {args.budget_ms:g} ms: "
-          f"{held} (goal >= {GOAL_SESSIONS}: {verdict}; searched up to {args.max_sessions})")
+          f"{held} (goal >= {GOAL_SESSIONS}: {verdict}; searched up to {args.max_sessions}; "
+          f"{disturbed_steps} attempt(s) set aside because other work took a core)")
+
+
+def _step(sessions: int, args: argparse.Namespace, port: int, ca_file: Path | None,
+          pid: int | None) -> tuple[float, int]:
+    """One session count: (p99 in ms, attempts set aside). An attempt during which the emulator or the
+    clients waited for their core more than --max-wait-pct of the time measures the machine, not the
+    emulator: it is printed, set aside and measured again (at most --attempts times; the last counts)."""
+    disturbed = 0
+    for attempt in range(1, args.attempts + 1):
+        lateness, busy, waited = _measured(sessions, args, port, ca_file, pid)
+        p99 = _percentile(lateness, 0.99) * 1e3
+        aside = waited * 100 > args.max_wait_pct and attempt < args.attempts
+        note = " -- set aside: other work on a core; measured again" if aside else ""
+        print(f"{sessions:4d} sessions: p50 {statistics.median(lateness) * 1e3:.2f} ms, p99 {p99:.2f} ms "
+              f"({len(lateness)} frames; {busy}; load {_load()}){note}")
+        if not aside:
+            return p99, disturbed
+        disturbed += 1
+    return p99, disturbed
 
 
 if __name__ == "__main__":

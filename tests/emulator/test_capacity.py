@@ -38,8 +38,26 @@ def test_the_audio_fast_path_reads_what_the_general_path_reads(mime: str) -> Non
     raw = sdk_audio_frame(pcm, mime)
     fast = intake.read_audio_frame(raw.encode())
     general = intake.read_frame(raw.replace('"mime_type"', '"mimeType"'), vertex=False, manual_activity=False)
-    assert fast is not None and fast.audio_only and fast.error is None
-    assert fast.message == general.message and fast.record == p.normalise_keys(json.loads(raw))
+    assert fast is not None and general.error is None and isinstance(general.message, intake.RealtimeInput)
+    assert fast.chunk == general.message.audio[0] and fast.record == p.normalise_keys(json.loads(raw))
+
+
+@pytest.mark.parametrize("raw", [
+    json.dumps({"realtime_input": {"audio": {"data": base64.b64encode(b"\x01\x02\x03").decode().rstrip("="),
+                                             "mime_type": "audio/pcm;rate=16000"}}}),  # unpadded, standard alphabet
+    json.dumps({"realtime_input": {"audio": {"data": "AAAA", "mime_type": "audio/pcm;rate=\u00e98000"}}}),
+    json.dumps({"realtime_input": {"audio": {"data": "AAAA", "mime_type": "audio/pcm;rate=8000\""}}}),
+    json.dumps({"realtime_input": {"audio": {"data": "AA\u0041A", "mime_type": "audio/pcm"}}}),  # an escape
+    json.dumps({"realtime_input": {"audio": {"data": "AAAA", "mime_type": "audio/pcm;rate=24000"}}},
+               separators=(",", ":")),  # compact JSON: not the SDK's bytes, read as JSON
+])
+def test_the_byte_matched_fast_path_agrees_with_json(raw: str) -> None:
+    fast = intake.read_audio_frame(raw.encode())
+    general = intake.read_frame(raw, vertex=False, manual_activity=False)
+    if fast is None:
+        assert not general.audio_only  # only frames the JSON fast path would refuse too are left out
+    else:
+        assert isinstance(general.message, intake.RealtimeInput) and fast.chunk == general.message.audio[0]
 
 
 @pytest.mark.parametrize("raw", [

@@ -73,6 +73,11 @@ def test_undeclared_behaviour_follows_the_model() -> None:
         ("gemini-2.5-flash-native-audio-preview-12-2025", {"proactivity": {"proactiveAudio": True}}, "proactivity"),
         ("gemini-3.5-live-translate-preview", {"tools": [{"functionDeclarations": [{"name": "f"}]}]},
          "no tools"),
+        ("gemini-3.8-live-extended-thinking", {"generationConfig": {"thinkingConfig": {"thinkingLevel": "MINIMAL"}}},
+         "thinking_level MINIMAL"),
+        ("gemini-3.8-live", {"generationConfig": {"mediaResolution": "MEDIA_RESOLUTION_LOW"}}, "media_resolution"),
+        ("gemini-3.5-transcribe-live", {"generationConfig": {"responseModalities": ["TEXT"]},
+                                        "tools": [{"googleSearch": {}}]}, "Google Search"),
     ],
 )
 def test_settings_a_model_does_not_take_are_refused(model: str, fields: dict[str, object], words: str) -> None:
@@ -88,3 +93,5 @@ def test_settings_a_model_takes_are_accepted() -> None:
     parse("gemini-live-2.5-flash-native-audio", vertex=True, generationConfig={"enableAffectiveDialog": True,
           "thinkingConfig": {"thinkingBudget": 0}})
     parse("gemini-3.8-live-extended-thinking", generationConfig={"thinkingConfig": {"thinkingLevel": "high"}})
+    parse("gemini-3.8-live", vertex=True, generationConfig={"mediaResolution": "MEDIA_RESOLUTION_LOW"})
+    parse("gemini-3.8-live", tools=[{"googleSearch": {}}])

@@ -31,6 +31,15 @@ def test_every_client_fact_is_also_a_fact_of_the_emulator() -> None:
     assert set(CLIENT_FACTS) <= service_facts
 
 
+def test_the_agreement_covers_the_facts_the_emulator_enforces() -> None:
+    assert {"google_search", "thinking_levels", "media_resolution", "client_content_mid_session"} <= set(CLIENT_FACTS)
+
+
+def test_only_flash_31_takes_client_content_just_as_initial_history() -> None:
+    refusing = {name for name, row in MODEL_CAPABILITIES.items() if not row.client_content_mid_session}
+    assert refusing == {"gemini-3.1-flash-live-preview", "gemini-3.1-flash-live-preview-04-2026"}
+
+
 @pytest.mark.parametrize("model_id", sorted(MODELS))
 def test_both_tables_agree_on_every_capability(model_id: str) -> None:
     client, service = MODEL_CAPABILITIES[model_id], MODELS[model_id]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
 import typer
 
@@ -29,6 +30,40 @@ def printed_lines(env: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+def parse_stall(value: str) -> tuple[int, str]:
+    """``VARIANT:N`` (or ``VARIANT`` alone, one turn) -> (N, VARIANT) for ``Faults.stall``; UsageError if bad."""
+    from voicecli.emulator.faults import STALL_VARIANTS
+
+    variant, colon, count = value.partition(":")
+    hint = f"--stall VARIANT:N, VARIANT one of {', '.join(STALL_VARIANTS)}, N a whole number >= 0"
+    if variant not in STALL_VARIANTS:
+        raise UsageError(f"unknown stall variant {variant!r} in --stall {value}", hint=hint)
+    if not colon:
+        return 1, variant
+    if not count.isdigit():
+        raise UsageError(f"--stall {value} needs a whole number of turns after the colon, not {count!r}", hint=hint)
+    return int(count), variant
+
+
+DEVELOPER_PATH = "/ws/google.ai.generativelanguage.v1beta.GenerativeService.BidiGenerateContent"
+VERTEX_PATH = "/ws/google.cloud.aiplatform.v1beta1.LlmBidiService/BidiGenerateContent"
+
+
+def plain_lines(ws_url: str, api_key: str) -> str:
+    """With --plain: the endpoints for clients that open the WebSocket themselves.
+
+    google-genai cannot use them: it always hands websockets an SSL context, which a ws:// URL refuses.
+    """
+    key = urlencode({"key": api_key})
+    return "\n".join([
+        "# plain ws:// without TLS, for clients that open the WebSocket themselves; google-genai apps need",
+        "# TLS (the SDK always passes an SSL context, which a ws:// URL refuses): run without --plain for them.",
+        f"export EMULATOR_DEVELOPER_URL={shlex.quote(f'{ws_url}{DEVELOPER_PATH}?{key}')}",
+        f"export EMULATOR_VERTEX_URL={shlex.quote(f'{ws_url}{VERTEX_PATH}?{key}')}",
+        f"export GEMINI_API_KEY={shlex.quote(api_key)}",
+    ])
+
+
 @app.command("emulator")
 def emulator(  # noqa: PLR0917 (Typer maps each option to a parameter)
     host: Annotated[str, typer.Option(help="Address to listen on: 127.0.0.1, localhost or 0.0.0.0.")] = "127.0.0.1",
@@ -49,8 +84,15 @@ def emulator(  # noqa: PLR0917 (Typer maps each option to a parameter)
     delay_ms: Annotated[float, typer.Option(help="Fault: delay every server frame (ms).")] = 0.0,
     jitter_ms: Annotated[float, typer.Option(help="Fault: extra random delay up to this (ms).")] = 0.0,
     refuse: Annotated[int | None, typer.Option(help="Fault: refuse upgrades with this status.")] = None,
+    stall: Annotated[str | None, typer.Option(
+        metavar="VARIANT:N", help="Fault: the next N turns of VARIANT get no answer (after_user_turn, "
+                                  "after_tool_response, empty_turn_complete).")] = None,
+    drift: Annotated[int | None, typer.Option(
+        metavar="N", help="Fault: the next N replies come in Spanish.")] = None,
+    plain: Annotated[bool, typer.Option(
+        "--plain", help="Serve plain ws:// without TLS (loopback clients that connect directly).")] = False,
 ) -> None:
-    """Serve the local Live emulator over TLS until Ctrl-C."""
+    """Serve the local Live emulator over TLS (or plain ws:// with --plain) until Ctrl-C."""
     from voicecli.emulator import Emulator, Faults, ScenarioError, load_scenario
 
     if speed < 0 or lifetime <= 0 or go_away_lead < 0 or handle_ttl <= 0:
@@ -60,6 +102,8 @@ def emulator(  # noqa: PLR0917 (Typer maps each option to a parameter)
             f"--host {host}: the emulator's certificate names only 127.0.0.1 and localhost",
             hint="use 127.0.0.1, localhost, or 0.0.0.0 (all interfaces; the printed lines use 127.0.0.1)",
         )
+    if plain and host == "0.0.0.0":
+        raise UsageError("--plain serves only on loopback, without TLS", hint="use --host 127.0.0.1 or localhost")
     try:
         loaded = load_scenario(scenario) if scenario is not None else None
     except ScenarioError as error:
@@ -67,11 +111,17 @@ def emulator(  # noqa: PLR0917 (Typer maps each option to a parameter)
     faults = Faults(drop_after_client_frames=drop_after, delay_ms=delay_ms, jitter_ms=jitter_ms)
     if refuse is not None:
         faults.refuse(refuse, times=-1)
+    if stall is not None:
+        faults.stall(*parse_stall(stall))
+    if drift is not None:
+        if drift < 0:
+            raise UsageError(f"--drift {drift} is negative: give the number of replies to drift, 0 or more")
+        faults.drift(drift)
     server = Emulator(
         ca_dir=data_dir() / "emulator-ca", scenario=loaded, host=host, port=port, record_file=record,
         faults=faults, speed=speed, lifetime_s=lifetime, go_away_lead_s=go_away_lead,
         handle_ttl_s=handle_ttl, valid_keys=frozenset(api_key) if api_key else None,
-        keep_records=False, recognition=not no_recognition,
+        keep_records=False, recognition=not no_recognition, tls=not plain,
     )
 
     async def serve() -> None:
@@ -79,10 +129,11 @@ def emulator(  # noqa: PLR0917 (Typer maps each option to a parameter)
             await server.start()
         except OSError as error:
             raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
-        print(f"# voicecli emulator serving {server.base_url}; Ctrl-C stops it")
+        print(f"# voicecli emulator serving {server.ws_url if plain else server.base_url}; Ctrl-C stops it")
         for line in server.startup_lines():
             print(f"# {line}")
-        print(printed_lines(server.env(api_key[0] if api_key else None)), flush=True)
+        env = server.env(api_key[0] if api_key else None)
+        print(plain_lines(server.ws_url, env["GEMINI_API_KEY"]) if plain else printed_lines(env), flush=True)
         server.warm_up_recognition()
         try:
             await server.serve_forever()

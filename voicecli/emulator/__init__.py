@@ -17,7 +17,9 @@ and validated once), ``handshake`` (credentials, new or resumed session), ``hear
 the generic brain behind one interface; ``brain/`` is the generic brain itself), ``speaking`` (speech
 out), ``pacing`` (one timer for all speech, lines encoded once), ``protocol`` (the wire format),
 ``session``, ``scenario``, ``models``, ``faults`` (with ``drift`` and the stall), ``grounding`` (the
-Google Search stand-in), ``vad``. ``Emulator(tls=False)`` serves plain ``ws://`` on loopback.
+Google Search stand-in), ``vad``, ``records`` (``emu.record``; ``emu.client_texts()`` and
+``read_records`` / ``client_texts`` for a ``--record`` file). ``Emulator(tls=False)`` serves plain
+``ws://`` on loopback, for clients that open the WebSocket themselves (google-genai always uses TLS).
 
 Point the real SDK at it, with TLS verification on (the emulator's CA is trusted, nothing else
 is switched off)::
@@ -42,6 +44,7 @@ WebSocket SSL context from it) and a placeholder ``GEMINI_API_KEY``.
 from voicecli.emulator.faults import Faults
 from voicecli.emulator.models import KNOWN_MODELS
 from voicecli.emulator.options import EmulatorOptions
+from voicecli.emulator.records import client_texts, read_records
 from voicecli.emulator.scenario import Scenario, ScenarioError, load_scenario
 from voicecli.emulator.server import PLACEHOLDER_KEY, Emulator
 
@@ -53,5 +56,7 @@ __all__ = [
     "Faults",
     "Scenario",
     "ScenarioError",
+    "client_texts",
     "load_scenario",
+    "read_records",
 ]

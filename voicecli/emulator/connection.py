@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import Frame as WsFrame
 from websockets.frames import Opcode
 
-from voicecli.emulator import intake
+from voicecli.emulator import intake, wire
 from voicecli.emulator import protocol as p
 from voicecli.emulator.brains import make_brain
 from voicecli.emulator.engine import TurnEngine
@@ -28,7 +28,7 @@ from voicecli.emulator.handshake import authorise, open_session
 from voicecli.emulator.hearing import Hearing, HearingEvent, Pushed, SpeechBegan
 from voicecli.emulator.models import model_spec
 from voicecli.emulator.options import EmulatorOptions, Route
-from voicecli.emulator.pacing import Pacer, SpeechCache
+from voicecli.emulator.pacing import Pacer, ReadyFrame, SpeechCache
 from voicecli.emulator.recognition import Recognition, TurnListener, hints_for
 from voicecli.emulator.records import Recorder
 from voicecli.emulator.scenario import FaultSpec, Scenario
@@ -53,8 +53,18 @@ class EmulatorConnection(ServerConnection):
         if self.pong_delay_s > 0:
             # Holding the bytes delays everything they carry, pings included, in order.
             self.loop.call_later(self.pong_delay_s, super().data_received, data)
-        else:
-            super().data_received(data)
+            return
+        if self.take_now is not None and wire.at_frame_boundary(self.protocol):
+            # Whole audio frames go to the fast path without websockets parsing them (see wire.py).
+            taken = wire.take_frames(data, self._take_if_idle, self.protocol.max_message_size)
+            if taken == len(data):
+                return
+            data = data[taken:] if taken else data
+        super().data_received(data)
+
+    def _take_if_idle(self, payload: bytes) -> bool:
+        take = self.take_now
+        return take is not None and _reader_idle(self.recv_messages) and take(payload)
 
     def process_event(self, event: Any) -> None:
         take = self.take_now
@@ -220,8 +230,12 @@ class Connection:
         except ConnectionClosed:
             self._closed = True
 
-    async def send_encoded(self, data: bytes) -> None:
-        """A frame already encoded (shared speech): the same as ``send`` without encoding it again."""
+    async def send_encoded(self, ready: ReadyFrame) -> None:
+        """A message already encoded (shared speech): the same as ``send`` without encoding it again.
+
+        Its WebSocket frame is ready too: written to the transport as is when nothing stands in the way
+        (``wire.can_write``), else websockets frames and sends it.
+        """
         if self._closed:
             return
         delay = self.shared.faults.frame_delay_s()
@@ -229,9 +243,12 @@ class Connection:
             await asyncio.sleep(delay)
         recorder = self.shared.recorder
         if recorder.active:
-            recorder.add(self.id, "out", json.loads(data))
+            recorder.add(self.id, "out", json.loads(ready.payload))
+        if wire.can_write(self.ws):
+            self.ws.transport.write(ready.frame)
+            return
         try:
-            await self.ws.send(data)
+            await self.ws.send(ready.payload)
         except ConnectionClosed:
             self._closed = True
 
@@ -345,8 +362,7 @@ class Connection:
         if drop_after is not None and self.client_index >= drop_after:
             self.drop()
             return True
-        assert isinstance(frame.message, intake.RealtimeInput)
-        pushed = self.hearing.push(frame.message.audio[0])
+        pushed = self.hearing.push(frame.chunk)
         if pushed is not None:
             # A turn is under way: the rest needs waiting, done in order before any later frame.
             self._routing = self.spawn(self._route(pushed))
@@ -370,7 +386,9 @@ class Connection:
                 self.client_index += 1
                 frame = intake.read_frame(raw, vertex=self.route.vertex, manual_activity=self.config.vad.disabled)
                 if self.shared.recorder.active:
-                    self.shared.recorder.add(self.id, "in", frame.record, index=self.client_index)
+                    text = None if frame.audio_only else intake.text_record(frame.message)
+                    extra = {} if text is None else {"text": text}
+                    self.shared.recorder.add(self.id, "in", frame.record, index=self.client_index, **extra)
                 if drop_after is not None and self.client_index >= drop_after:
                     self.drop()
                     return
@@ -456,12 +474,12 @@ class Connection:
     async def _refuses_client_content(self) -> bool:
         """A model that takes client content only as initial history refuses it after the first model turn.
 
-        Read from the model table (``models.py``, column ``client_content_mid_session``; absent: accepted),
-        and only with ``field_reports``: the documentation and the field disagree (docs/emulator.md).
+        Read from the model table (``models.py``, column ``client_content_mid_session``), and only with
+        ``field_reports``: the documentation and the field disagree (docs/emulator.md).
         """
-        assert self.config is not None and self.session is not None
+        assert self.config is not None
         spec = model_spec(self.config.model_id, "vertex" if self.route.vertex else "developer")
-        accepted = getattr(spec, "client_content_mid_session", True)
+        accepted = spec is None or spec.client_content_mid_session
         if accepted or not self.options.field_reports or self.engine.model_turns == 0:
             return False
         await self._close(p.CLOSE_INVALID, p.REASON_INVALID_ARGUMENT)

@@ -7,6 +7,7 @@ worded as the service words it.
 
 from __future__ import annotations
 
+import binascii
 import json
 import re
 from collections.abc import Mapping
@@ -122,6 +123,25 @@ def is_note(text: str) -> bool:
     return bool(_NOTE.match(text))
 
 
+def text_record(message: ClientMessage | None) -> dict[str, Any] | None:
+    """What a frame record says of the client text it carried (``text`` in docs/emulator.md, Records), or None.
+
+    ``via`` is ``client_content`` or ``realtime_input``; a ``client_content`` summary says whether it
+    completed the turn and whether its user text was taken as a note (context, never answered).
+    """
+    if isinstance(message, ClientContent) and (message.user_texts or message.model_texts):
+        summary: dict[str, Any] = {"via": "client_content", "text": message.text,
+                                   "turn_complete": message.turn_complete,
+                                   "note": (not message.turn_complete and bool(message.user_texts)
+                                            and is_note(message.text))}
+        if message.model_texts:
+            summary["model_text"] = " ".join(message.model_texts)
+        return summary
+    if isinstance(message, RealtimeInput) and message.text is not None:
+        return {"via": "realtime_input", "text": message.text}
+    return None
+
+
 _AUDIO_KEYS = frozenset({"data", "mime_type"})
 
 
@@ -154,15 +174,67 @@ def audio_fast_path(value: Any) -> RealtimeInput | None:
 
 _PCM16K = "audio/pcm;rate=16000"
 
+# The bytes google-genai sends for one audio blob (``json.dumps`` of ``{"realtime_input": {"audio": ...}}``):
+# matched as bytes, so the commonest frame costs no JSON parse and no dict.
+_SDK_HEAD = b'{"realtime_input": {"audio": {"data": "'
+_SDK_TAIL = b'", "mime_type": "'
+_SDK_END = b'"}}}'
+_URLSAFE_BYTES = bytes.maketrans(b"-_", b"+/")
 
-def read_audio_frame(raw: bytes) -> Frame | None:
+
+@dataclass(slots=True)
+class AudioFrame:
+    """A frame holding one audio blob and nothing else (the fast path): the audio, and the frame as sent."""
+
+    chunk: AudioChunk
+    raw: bytes
+
+    @property
+    def record(self) -> Any:
+        """What the frame record shows: the parsed JSON as sent (built only when records are kept)."""
+        return json.loads(self.raw)
+
+
+def read_audio_frame(raw: bytes) -> AudioFrame | None:
     """A frame holding one audio blob (the fast path), or None for anything else, left to ``read_frame``."""
-    try:
-        value = json.loads(raw)
-    except ValueError:  # JSON or UTF-8 errors: read_frame words the refusal
+    chunk = _sdk_audio(raw)
+    if chunk is None:
+        try:
+            value = json.loads(raw)
+        except ValueError:  # JSON or UTF-8 errors: read_frame words the refusal
+            return None
+        fast = audio_fast_path(value)
+        if fast is None:
+            return None
+        chunk = fast.audio[0]
+    return AudioFrame(chunk, raw)
+
+
+def _sdk_audio(raw: bytes) -> AudioChunk | None:
+    """The audio of a frame exactly as google-genai writes one audio blob, or None (then JSON decides).
+
+    The base64 text ends at the first quote; after it only the MIME type may follow. A MIME type
+    or payload with anything JSON would escape, or base64 that does not decode, returns None.
+    """
+    if not raw.startswith(_SDK_HEAD) or not raw.endswith(_SDK_END):
         return None
-    fast = audio_fast_path(value)
-    return None if fast is None else Frame(value, fast, audio_only=True)
+    quote = raw.find(b'"', len(_SDK_HEAD))
+    if raw.find(_SDK_TAIL, quote) != quote:
+        return None
+    mime_bytes = raw[quote + len(_SDK_TAIL):-len(_SDK_END)]
+    if b'"' in mime_bytes or b"\\" in mime_bytes or not mime_bytes.startswith(b"audio/") or not mime_bytes.isascii():
+        return None
+    mime = mime_bytes.decode("ascii")
+    if not mime.isprintable():  # control characters: JSON's rules apply
+        return None
+    data = raw[len(_SDK_HEAD):quote].translate(_URLSAFE_BYTES)
+    if len(data) % 4:
+        data += b"=" * (-len(data) % 4)
+    try:
+        pcm = binascii.a2b_base64(data, strict_mode=True)
+    except (binascii.Error, ValueError):
+        return None
+    return AudioChunk(pcm, VAD_RATE if mime == _PCM16K else _pcm_rate(mime))
 
 
 def read_frame(raw: str | bytes, *, vertex: bool, manual_activity: bool) -> Frame:

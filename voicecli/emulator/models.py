@@ -42,6 +42,9 @@ class ModelSpec:
     google_search: bool = True
     media_resolution: frozenset[Backend] = BOTH  # backends on which generation_config.media_resolution is accepted
     text_input: TextInput = "client_content"  # how a typed turn is accepted mid-session
+    # False: client content is taken only as initial history; field reports (field_reports=True) say
+    # the service then closes 1007 on client content after the first model turn.
+    client_content_mid_session: bool = True
     # The developer API accepts proactivity and affective dialog only on v1alpha for this model.
     alpha_only_features: bool = False
     # Field report: a TEXT modality is closed with 1011 rather than accepted.
@@ -53,7 +56,7 @@ _LIVE_38 = ModelSpec("gemini-3.8-live", BOTH, default_behavior="NON_BLOCKING", p
 _FLASH_31 = ModelSpec("gemini-3.1-flash-live-preview", DEVELOPER, modalities=frozenset({"AUDIO", "TEXT"}),
                       non_blocking=False, scheduling=False, proactive_audio="refused", affective_dialog="refused",
                       thinking="level", thinking_levels=frozenset({"minimal", "low", "medium", "high"}),
-                      text_input="realtime_input", text_fails_internally=True)
+                      text_input="realtime_input", text_fails_internally=True, client_content_mid_session=False)
 _NATIVE_25 = ModelSpec("gemini-2.5-flash-native-audio-preview-12-2025", DEVELOPER, alpha_only_features=True,
                        text_input="realtime_input")
 _NATIVE_25_VERTEX = ModelSpec("gemini-live-2.5-flash-native-audio", VERTEX, text_input="realtime_input")

@@ -4,7 +4,7 @@ Real-time speech sends a chunk every ``chunk_ms`` on every connection. One ``asy
 per connection is a timer each; the ``Pacer`` keeps one timer armed for the earliest deadline of all
 connections and wakes every speaker due by then, so a hundred sessions cost one timer callback for
 the chunks that fall due together. ``SpeechCache`` keeps the wire frames (JSON with base64 audio) of
-recent lines, so a line said on many connections, or again, is synthesised and encoded once.
+recent lines, so a line said on many connections, or again, is synthesised and encoded (and framed) once.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import heapq
 import itertools
 from collections import OrderedDict
 from dataclasses import dataclass
+
+from voicecli.emulator.wire import server_frame
 
 # A deadline this close is served by the timer firing now: waking a little early is never late, and
 # it lets deadlines that nearly coincide share one wake-up.
@@ -63,11 +65,23 @@ class Pacer:
 
 
 @dataclass(frozen=True)
+class ReadyFrame:
+    """A server message encoded once for every connection: its JSON, and the whole WebSocket frame."""
+
+    payload: bytes
+    frame: bytes
+
+    @classmethod
+    def of(cls, payload: bytes) -> ReadyFrame:
+        return cls(payload, server_frame(payload))
+
+
+@dataclass(frozen=True)
 class EncodedChunk:
     """One chunk of a spoken line as wire frames: the audio, and the words spoken by its end."""
 
-    audio: bytes  # a serverContent.modelTurn frame, ready to send
-    transcript: bytes | None  # an outputTranscription frame, or None when no word ends in this chunk
+    audio: ReadyFrame  # a serverContent.modelTurn message
+    transcript: ReadyFrame | None  # an outputTranscription message, or None when no word ends in this chunk
     seconds: float
 
 

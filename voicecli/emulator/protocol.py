@@ -131,19 +131,19 @@ def camelise_keys(value: Any) -> Any:
     return value
 
 
-_URLSAFE = str.maketrans("-_", "+/")
+_URLSAFE = bytes.maketrans(b"-_", b"+/")  # bytes.translate is several times faster than str.translate
 
 
 def decode_b64(data: Any, where: str) -> bytes:
     """Decode either base64 alphabet, padded or not, as protobuf JSON does."""
     if not isinstance(data, str):
         raise ProtocolError(CLOSE_INVALID, f"Invalid value at '{where}' (TYPE_BYTES), expected base64")
-    text = data.translate(_URLSAFE)
-    if len(text) % 4:
-        text += "=" * (-len(text) % 4)
     try:
+        text = data.encode("ascii").translate(_URLSAFE)
+        if len(text) % 4:
+            text += b"=" * (-len(text) % 4)
         return binascii.a2b_base64(text, strict_mode=True)
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError):  # UnicodeEncodeError is a ValueError
         raise ProtocolError(
             CLOSE_INVALID, f"Invalid value at '{where}' (TYPE_BYTES), Base64 decoding failed"
         ) from None
@@ -286,7 +286,7 @@ def parse_setup(frame: dict[str, Any], *, vertex: bool, known_models: frozenset[
         raise ProtocolError(CLOSE_INVALID, f"{REASON_INVALID_ARGUMENT} Exactly one response modality.")
     config.modality = _enum(modalities[0], {"AUDIO", "TEXT"}, "setup.generation_config.response_modalities")
     check_capabilities(spec, setup, generation, config.modality, api_version=api_version,
-                       field_reports=field_reports)
+                       field_reports=field_reports, vertex=vertex)
     config.system_instruction = _text_of(setup.get("system_instruction"))
 
     realtime = check_fields(setup.get("realtime_input_config"), REALTIME_CONFIG_FIELDS,
@@ -345,7 +345,7 @@ def parse_setup(frame: dict[str, Any], *, vertex: bool, known_models: frozenset[
 
 
 def check_capabilities(spec: ModelSpec, setup: dict[str, Any], generation: dict[str, Any], modality: str, *,
-                       api_version: str, field_reports: bool) -> None:
+                       api_version: str, field_reports: bool, vertex: bool) -> None:
     """Refuse what this model does not accept, worded as the service words it (docs/emulator.md, Models)."""
     if modality not in spec.modalities:
         reason = REASON_NO_VOICES if modality == "TEXT" else (
@@ -376,6 +376,16 @@ def check_capabilities(spec: ModelSpec, setup: dict[str, Any], generation: dict[
         raise ProtocolError(CLOSE_INVALID, f"{REASON_INVALID_ARGUMENT} Use thinking_level with this model.")
     if "thinking_level" in thinking and spec.thinking == "budget":
         raise ProtocolError(CLOSE_INVALID, f"{REASON_INVALID_ARGUMENT} Use thinking_budget with this model.")
+    if "thinking_level" in thinking and spec.thinking == "level":
+        level = str(thinking["thinking_level"]).lower()
+        if level != "thinking_level_unspecified" and level not in spec.thinking_levels:
+            raise ProtocolError(CLOSE_INVALID, f"{REASON_INVALID_ARGUMENT} thinking_level {level.upper()} is not "
+                                               "supported by this model.")
+    if "media_resolution" in generation and ("vertex" if vertex else "developer") not in spec.media_resolution:
+        raise ProtocolError(CLOSE_INVALID, f"{REASON_INVALID_ARGUMENT} media_resolution is not supported by this "
+                                           "model.")
+    if "google_search" in _builtin_tools(setup.get("tools")) and not spec.google_search:
+        raise ProtocolError(CLOSE_INVALID, f"{REASON_INVALID_ARGUMENT} Google Search is not supported by this model.")
 
 
 def _builtin_tools(tools: Any) -> tuple[str, ...]:

@@ -1,9 +1,15 @@
-"""Frame records: every frame in and out, with time, connection id, direction and client index."""
+"""Frame records: every frame in and out, with time, connection id, direction and client index.
+
+A client frame that carried text also has ``text``, a summary of it (``intake.text_record``), so a test
+can count what the client said, notes included, without reading the wire format; ``client_texts`` and
+``read_records`` read them back from memory or from a ``--record`` file.
+"""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
@@ -56,3 +62,19 @@ class Recorder:
         if self._file is not None:
             self._file.close()
             self._file = None
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """The records a ``--record`` file holds, in order."""
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def client_texts(records: Iterable[dict[str, Any]], *, notes_only: bool = False) -> list[dict[str, Any]]:
+    """Each client text received, in order: its summary with ``conn`` and ``index`` (which connection, which frame).
+
+    ``notes_only``: only notes (user text in brackets sent without completing a turn).
+    """
+    found = [{**record["text"], "conn": record["conn"], "index": record.get("index")}
+             for record in records if record.get("dir") == "in" and "text" in record]
+    return [text for text in found if text.get("note")] if notes_only else found

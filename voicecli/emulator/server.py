@@ -17,7 +17,7 @@ from voicecli.emulator.connection import Connection, EmulatorConnection, Shared
 from voicecli.emulator.faults import Faults
 from voicecli.emulator.options import EmulatorOptions, route_request
 from voicecli.emulator.recognition import Recognition
-from voicecli.emulator.records import Recorder
+from voicecli.emulator.records import Recorder, client_texts
 from voicecli.emulator.scenario import Scenario, load_scenario
 from voicecli.emulator.session import SessionStore
 from voicecli.emulator.tls import TlsFiles, ensure_tls_files
@@ -94,6 +94,10 @@ class Emulator:
     @property
     def record(self) -> list[dict[str, Any]]:
         return self._recorder.records
+
+    def client_texts(self, *, notes_only: bool = False) -> list[dict[str, Any]]:
+        """Each client text received so far, every connection, in order (``records.client_texts``)."""
+        return client_texts(self._recorder.records, notes_only=notes_only)
 
     @property
     def base_url(self) -> str:

@@ -13,13 +13,13 @@ from typing import Any
 
 from voicecli.emulator import protocol as p
 from voicecli.emulator.options import EmulatorOptions
-from voicecli.emulator.pacing import EncodedChunk, Pacer, SpeechCache
+from voicecli.emulator.pacing import EncodedChunk, Pacer, ReadyFrame, SpeechCache
 from voicecli.emulator.session import AUDIO_TOKENS_PER_S, text_tokens
 
 OUTPUT_RATE = 24_000
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
-SendEncoded = Callable[[bytes], Awaitable[None]]
+SendEncoded = Callable[[ReadyFrame], Awaitable[None]]
 Delivered = Callable[[str, int, float], None]  # (modality, tokens, seconds of audio)
 DEFAULT_VOICE = "en-us"
 
@@ -74,8 +74,8 @@ class Speaker:
         if found is None:
             pcm = await self._synthesize(text.strip(), voice)
             found = tuple(
-                EncodedChunk(p.dump(p.audio_chunk(piece, OUTPUT_RATE)),
-                             p.dump(p.output_transcription(fragment)) if fragment else None,
+                EncodedChunk(ReadyFrame.of(p.dump(p.audio_chunk(piece, OUTPUT_RATE))),
+                             ReadyFrame.of(p.dump(p.output_transcription(fragment))) if fragment else None,
                              len(piece) / 2 / OUTPUT_RATE)
                 for piece, fragment in speech_chunks(pcm, text, rate=OUTPUT_RATE, chunk_ms=self._options.chunk_ms)
             )

@@ -50,6 +50,8 @@ class ModelCapabilities:
     google_search: bool = True
     media_resolution: frozenset[Backend] = _BOTH  # backends on which ``media_resolution`` is accepted
     text_input: TextInput = "client_content"  # how a typed turn is accepted mid-session
+    # False: client content only seeds history; field reports say 1007 after the first model turn.
+    client_content_mid_session: bool = True
 
 
 _LIVE_38 = ModelCapabilities("gemini-3.8-live", _BOTH, default_behavior="NON_BLOCKING", proactive_audio="always_on",
@@ -57,7 +59,7 @@ _LIVE_38 = ModelCapabilities("gemini-3.8-live", _BOTH, default_behavior="NON_BLO
 _FLASH_31 = ModelCapabilities("gemini-3.1-flash-live-preview", _DEVELOPER, modalities=frozenset({"AUDIO", "TEXT"}),
                               non_blocking=False, scheduling=False, proactive_audio="refused",
                               affective_dialog="refused", thinking="level", thinking_levels=_ALL_LEVELS,
-                              text_input="realtime_input")
+                              text_input="realtime_input", client_content_mid_session=False)
 _NATIVE_25 = ModelCapabilities("gemini-2.5-flash-native-audio-preview-12-2025", _DEVELOPER, alpha_only_features=True,
                                text_input="realtime_input")
 _NATIVE_25_VERTEX = replace(_NATIVE_25, model_id="gemini-live-2.5-flash-native-audio", backends=_VERTEX,
