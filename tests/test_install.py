@@ -92,8 +92,11 @@ def test_persona_show_finds_laura(installed: Installed) -> None:
 def test_persona_list_shows_the_shipped_personas(installed: Installed) -> None:
     done = installed.run("persona", "list")
     assert done.returncode == 0, done.stderr
-    shipped = installed.site_packages / "voicecli" / "personas" / "laura.yaml"
-    assert done.stdout.splitlines()[1].split() == ["laura", "en-US", "5", str(shipped)]
+    shipped = installed.site_packages / "voicecli" / "personas"
+    assert [line.split() for line in done.stdout.splitlines()[1:]] == [
+        ["front_desk", "en-US", "1", str(shipped / "front_desk.yaml")],
+        ["laura", "en-US", "5", str(shipped / "laura.yaml")],
+    ]
 
 
 def test_lint_persona_of_the_shipped_folder_is_clean(installed: Installed) -> None:
@@ -101,7 +104,7 @@ def test_lint_persona_of_the_shipped_folder_is_clean(installed: Installed) -> No
     for args in (("lint-persona",), ("lint-persona", "--strict", str(folder))):
         done = installed.run(*args)
         assert done.returncode == 0, done.stdout
-        assert done.stdout.splitlines()[-1] == "clean: 1 file checked, 1 scenario and 1 test file skipped"
+        assert done.stdout.splitlines()[-1] == "clean: 2 files checked, 1 scenario and 2 test files skipped"
 
 
 def _agent_lines(done: subprocess.CompletedProcess[str]) -> tuple[list[str], dict[str, Any]]:
@@ -125,6 +128,18 @@ def test_her_shipped_scenario_runs_from_the_install(installed: Installed) -> Non
                                              "--no-recognition", "--say", "hi", "--max-turns", "1", "--fast",
                                              "--json", "--speed", "0"))
     assert agent and agent[-1] == yaml.safe_load(shipped.read_text())["steps"][0]["say"]
+    assert last["outcome"] == "completed"
+
+
+def test_the_front_desk_hands_over_to_the_shipped_laura(installed: Installed) -> None:
+    done = subprocess.run([str(installed.venv / "bin" / "voicecli"), "talk", "--offline", "--persona", "front_desk",
+                           "--text", "--mute", "--json", "--speed", "0", "--timeout", "90"],
+                          input="I would like some career coaching.\n", cwd=installed.workdir, env=installed.env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    agent, last = _agent_lines(done)
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(e["from_agent"], e["to_agent"]) for e in events if e["type"] == "handoff"] == [("Sam", "Laura")]
+    assert "Laura" in agent[-1]
     assert last["outcome"] == "completed"
 
 

@@ -203,6 +203,24 @@ def test_a_drifted_whole_turn_is_steered_and_a_cut_one_is_not_judged() -> None:
     assert conv.stats.summary()["language_drifts"] == 1
 
 
+def test_the_answer_to_a_steer_is_counted_but_never_steered_again() -> None:
+    """An agent that stays in the wrong language is shown, not steered turn after turn (no endless loop)."""
+    conv, seen, recorder = conversation(GuardSettings(stall_after_s=0))
+    spanish = "Perdona, te respondo en español. Entiendo lo que me dices y sigo aquí para ayudarte."
+    def spanish_turn() -> None:
+        conv.on_server_event(ev.Transcript("agent", spanish))
+        conv.on_server_event(ev.ServerTurnComplete())
+
+    spanish_turn()  # drifted: steered
+    spanish_turn()  # the steer's answer, still Spanish: counted, not steered again
+    assert not conv.guards.busy  # nothing owed: a scripted run goes on to its next turn
+    spanish_turn()  # the answer to the next turn: steered again
+    steers = [m for m in queued(conv) if isinstance(m, ev.SendText) and m.turn_complete]
+    assert len(steers) == 2
+    assert conv.stats.summary()["language_drifts"] == 3
+    assert [d["steered"] for kind, d in recorder.events if kind == "language_drift"] == [True, False, True]
+
+
 def test_guard_settings() -> None:
     assert GuardSettings().stall().after_s == 8.0 and GuardSettings().stall().nudge_wait_s == 6.0
     assert not GuardSettings(stall_after_s=0).stall().enabled

@@ -167,8 +167,11 @@ class ConversationGuards:
             self._drift.discard()
 
     def turn_ended(self) -> None:
-        """The agent's turn is over: a note for a cut reply, or a drift judgement for a whole one."""
-        self._steered = False
+        """The agent's turn is over: a note for a cut reply, or a drift judgement for a whole one.
+
+        The answer to a steer is judged and counted but never steered again: an agent that keeps to
+        the wrong language is shown, not argued with turn after turn."""
+        may_steer, self._steered = not self._steered, False
         cut, self._cut = self._cut, None
         detector = self._drift
         if cut is not None:
@@ -182,10 +185,10 @@ class ConversationGuards:
         if not text:
             return
         if langid.loaded() or self._group is None:
-            self._steer(detector.judge(text))
+            self._steer(detector.judge(text), may_steer=may_steer)
             return
         self._judging += 1
-        self._tasks.append(self._group.create_task(self._judge_in_thread(detector, text)))
+        self._tasks.append(self._group.create_task(self._judge_in_thread(detector, text, may_steer=may_steer)))
 
     # --- what the guards do -------------------------------------------------------------------
 
@@ -198,22 +201,24 @@ class ConversationGuards:
         self._notify(ev.HeardNote(note.text))
         self._recorder().event("heard_note", {"text": note.text, "turn": cut.key, "cause": cut.cause})
 
-    async def _judge_in_thread(self, detector: DriftDetector, text: str) -> None:
+    async def _judge_in_thread(self, detector: DriftDetector, text: str, *, may_steer: bool) -> None:
         try:
             drift = await asyncio.to_thread(detector.judge, text)  # waits for the identifier to load
         finally:
             self._judging -= 1
-        self._steer(drift)
+        self._steer(drift, may_steer=may_steer)
 
-    def _steer(self, drift: Drift | None) -> None:
+    def _steer(self, drift: Drift | None, *, may_steer: bool = True) -> None:
         if drift is None:
             return
         self.counts.language_drifts += 1
         self._notify(ev.LanguageDrift(drift.expected, drift.detected))
         self._recorder().event("language_drift", {"expected": drift.expected, "detected": drift.detected,
-                                                  "confidence": round(drift.confidence, 3), "text": drift.text})
-        self._steered = True
-        self._send(ev.SendText(steer_text(drift.expected)))
+                                                  "confidence": round(drift.confidence, 3), "text": drift.text,
+                                                  "steered": may_steer})
+        if may_steer:
+            self._steered = True
+            self._send(ev.SendText(steer_text(drift.expected)))
 
     def _act(self, action: StallAction) -> None:
         """The stall watch chose a step: show it, log it, take it."""

@@ -93,6 +93,9 @@ async def _request(spec: RunSpec) -> TalkRequest:
         # Only the generic brain needs the user's audio recognised: a scenario answers in order whatever
         # was said, and typed turns need no recognition. Loading and running it costs time.
         recognition=scenario is None and any(turn.kind != "text" for turn in spec.turns),
+        # A test judges the persona's own language: the drift guard would steer a drifting agent back
+        # and hide the very failure the test is there to find (docs/testing-personas.md).
+        guards=replace(base.guards, drift=False),
     )
 
 
