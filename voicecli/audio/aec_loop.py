@@ -89,10 +89,11 @@ async def run_loop(feed_sink: str, agent24k: npt.NDArray[np.int16], user48k: npt
     from voicecli.audio import Microphone, Speaker
 
     run = LoopRun()
-    async with Speaker() as speaker, Microphone() as mic:
+    # 20 ms blocks: the rig measures the canceller, and a speaker that runs dry (5 ms blocks on a busy
+    # machine) would make the run void. The canceller itself follows whatever block size plays.
+    async with Speaker(block_seconds=0.020) as speaker, Microphone() as mic:
         canceller = canceller_factory(reference_rate=speaker.samplerate)
-        tap = speaker_tap(canceller, lambda: speaker.latency)
-        _tap_speaker(speaker, tap)
+        speaker.on_played = speaker_tap(canceller, lambda: speaker.latency)
 
         async def listen() -> None:
             async for frame in mic.frames():
@@ -142,19 +143,6 @@ async def _play_and_talk(speaker: Speaker, feed_sink: str, agent24k: npt.NDArray
             feeder.kill()
             await feeder.wait()
     await speaker.drain()
-
-
-def _tap_speaker(speaker: object, tap: Callable[[npt.NDArray[np.int16]], None]) -> None:
-    """Calls ``tap`` with every block the speaker hands to its device, right after the queue fills it.
-    (Stands in for a hook on Speaker itself.)"""
-    queue = speaker._queue  # type: ignore[attr-defined]  # noqa: SLF001
-    fill = queue.fill
-
-    def fill_and_tap(out: npt.NDArray[np.int16]) -> None:
-        fill(out)
-        tap(out)
-
-    queue.fill = fill_and_tap
 
 
 @dataclass
