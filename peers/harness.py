@@ -494,8 +494,9 @@ def framework_app(framework: Framework, work: Path, env: dict[str, str]) -> App:
 
 def voicecli_app(work: Path, env: dict[str, str]) -> App:
     home = {"VOICECLI_HOME": str(work / "voicecli-home")}
-    return App("voicecli", [str(VOICECLI), "talk", "--persona", str(APPS / "sam.yaml")], {**env, **home}, work,
-               commands=False)
+    # Like for like: the peers' local audio transports cancel no echo, so voicecli's canceller stays off.
+    return App("voicecli", [str(VOICECLI), "talk", "--persona", str(APPS / "sam.yaml"), "--no-aec"],
+               {**env, **home}, work, commands=False)
 
 
 @contextlib.contextmanager
