@@ -12,8 +12,9 @@ import asyncio
 from collections import deque
 
 from voicecli import events as ev
+from voicecli.audio.format import OUTGOING_QUEUE_FRAMES
 
-DEFAULT_MAXSIZE = 1000  # 20 s of 20 ms frames
+DEFAULT_MAXSIZE = OUTGOING_QUEUE_FRAMES  # 20 s of 20 ms frames
 
 
 class OutgoingQueue:

@@ -20,10 +20,12 @@ from typing import IO, Any
 
 import numpy as np
 
-RATE = 24_000  # the agent's rate: the user's audio is raised to it, never the agent's lowered
+from voicecli.audio.format import INPUT_RATE, OUTPUT_RATE
+
+RATE = OUTPUT_RATE  # the agent's rate: the user's audio is raised to it, never the agent's lowered
 CHANNELS = 2
 SAMPLE_BYTES = 2
-USER_RATE = 16_000
+USER_RATE = INPUT_RATE
 # Audio younger than this may still be cut (a barge-in) or filled in (a late user frame).
 SETTLE_SAMPLES = RATE // 2
 COMMIT_EVERY_SAMPLES = RATE  # write about once a second

@@ -29,6 +29,7 @@ from google.genai import types
 from websockets.exceptions import WebSocketException
 
 from voicecli import events as ev
+from voicecli.audio.format import INPUT_RATE
 from voicecli.conversation.turns import TurnTracker
 from voicecli.errors import AuthError, BackendError
 from voicecli.live.backoff import Backoff, LingerLadder, lingering_refusal
@@ -42,7 +43,7 @@ from voicecli.outgoing import OutgoingQueue
 if TYPE_CHECKING:
     from google import genai
 
-AUDIO_MIME = "audio/pcm;rate=16000"
+AUDIO_MIME = f"audio/pcm;rate={INPUT_RATE}"
 # While a goAway is pending, how often to ask whether the conversation is at a safe point: safe
 # points are conversation state (a turn ended, a tool call finished, the user stopped speaking)
 # that raises no event of its own. The forced point needs no polling: it is a timer.

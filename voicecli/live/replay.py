@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from voicecli import events as ev
+from voicecli.audio.format import INPUT_BYTES_PER_S, REPLAY_MAX_BYTES, REPLAY_MAX_FRAMES
 
 
 class MessageKind(Enum):
@@ -89,13 +90,13 @@ class Buffered:
     serial: int  # unique for the buffer's lifetime
 
 
-AUDIO_BYTES_PER_S = 32_000  # 16 kHz PCM16 mono
+AUDIO_BYTES_PER_S = INPUT_BYTES_PER_S  # 16 kHz PCM16 mono
 
 
 @dataclass(frozen=True)
 class ReplayLimits:
-    max_messages: int = 1500  # 30 s of 20 ms audio frames
-    max_bytes: int = 1_000_000  # ~31 s of 16 kHz PCM16
+    max_messages: int = REPLAY_MAX_FRAMES  # 30 s of 20 ms audio frames
+    max_bytes: int = REPLAY_MAX_BYTES  # ~31 s of 16 kHz PCM16
     max_age_s: float = 30.0
     max_pinned: int = 64
 
