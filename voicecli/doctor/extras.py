@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from voicecli.audio.format import INPUT_RATE
 from voicecli.doctor.check import Check, failed, passed, warned
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 Speak = Callable[[str], bytes]
 LoadRecognition = Callable[[], "tuple[SpeechRecognition | None, str]"]
 ESPEAK_FIX = "pip install --force-reinstall espeakng-loader (it carries espeak-ng and its voices)"
-_TEST_RATE = 16_000
+_TEST_RATE = INPUT_RATE
 
 
 def _speak(text: str) -> bytes:

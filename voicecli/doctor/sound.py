@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
+from voicecli.audio.format import INPUT_RATE, OUTPUT_RATE
 from voicecli.doctor.check import Check, failed, passed, warned
 from voicecli.errors import AudioError
 
@@ -109,7 +110,7 @@ def level_verdict(pcm: bytes, device: str) -> Check:
     level = dbfs(samples)
     peak = int(np.max(np.abs(samples.astype(np.int32))))
     clipped = float(np.mean(np.abs(samples.astype(np.int32)) >= 32767))
-    data = {"level_dbfs": round(level, 1), "peak": peak, "seconds": round(samples.size / 16_000, 2)}
+    data = {"level_dbfs": round(level, 1), "peak": peak, "seconds": round(samples.size / INPUT_RATE, 2)}
     if level <= SILENT_DBFS:
         return warned("microphone", f"input {device!r} is silent ({level:.0f} dBFS over {data['seconds']:g} s)",
                       "unmute it and raise its input volume (system sound settings or pavucontrol), "
@@ -146,7 +147,7 @@ async def microphone_check(spec: str | int | None, seconds: float = LEVEL_SECOND
     return level_verdict(b"".join(frames), name)
 
 
-def tone(seconds: float = TONE_SECONDS, rate: int = 24_000) -> bytes:
+def tone(seconds: float = TONE_SECONDS, rate: int = OUTPUT_RATE) -> bytes:
     """A quiet sine (about -12 dBFS) with 10 ms ramps, so it starts and stops without a click."""
     t = np.arange(round(seconds * rate)) / rate
     wave = 0.25 * np.sin(2 * np.pi * TONE_HZ * t)
