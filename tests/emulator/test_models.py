@@ -75,7 +75,6 @@ def test_undeclared_behaviour_follows_the_model() -> None:
          "no tools"),
         ("gemini-3.8-live-extended-thinking", {"generationConfig": {"thinkingConfig": {"thinkingLevel": "MINIMAL"}}},
          "thinking_level MINIMAL"),
-        ("gemini-3.8-live", {"generationConfig": {"mediaResolution": "MEDIA_RESOLUTION_LOW"}}, "media_resolution"),
         ("gemini-3.5-transcribe-live", {"generationConfig": {"responseModalities": ["TEXT"]},
                                         "tools": [{"googleSearch": {}}]}, "Google Search"),
     ],
@@ -94,4 +93,6 @@ def test_settings_a_model_takes_are_accepted() -> None:
           "thinkingConfig": {"thinkingBudget": 0}})
     parse("gemini-3.8-live-extended-thinking", generationConfig={"thinkingConfig": {"thinkingLevel": "high"}})
     parse("gemini-3.8-live", vertex=True, generationConfig={"mediaResolution": "MEDIA_RESOLUTION_LOW"})
+    # A Vertex addition on 3.8; the Developer API accepts it too (pipecat sends it by default).
+    parse("gemini-3.8-live", generationConfig={"mediaResolution": "MEDIA_RESOLUTION_LOW"})
     parse("gemini-3.8-live", tools=[{"googleSearch": {}}])
