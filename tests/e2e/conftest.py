@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,6 +12,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 LAURA_DEMO = REPO / "personas" / "laura.demo.txt"
@@ -64,3 +67,17 @@ def scripted_offline(persona: Path) -> list[str]:
     """``talk`` arguments for a persona whose own scenario drives the emulator, steps in order."""
     scenario = persona.with_name(f"{persona.stem}.scenario.yaml")
     return ["--offline", "--persona", str(persona), "--scenario", str(scenario), "--no-recognition"]
+
+
+@pytest.fixture
+def virtual_audio() -> Iterator[dict[str, str]]:
+    """The virtual PulseAudio server of scripts/virtual-audio.sh; yields the environment that reaches it."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR") or "/tmp/voicecli-audio-xdg"
+    env = {**os.environ, "XDG_RUNTIME_DIR": runtime}
+    if shutil.which("pactl") is None or shutil.which("pacat") is None:
+        pytest.skip("pulseaudio is not installed, so there is no virtual sound device")
+    started = subprocess.run(["bash", str(REPO / "scripts" / "virtual-audio.sh"), "start"],
+                             capture_output=True, text=True, check=False, env=env)
+    if subprocess.run(["pactl", "info"], capture_output=True, check=False, env=env).returncode != 0:
+        pytest.skip(f"virtual audio unavailable: {started.stdout.strip() or started.stderr.strip()}")
+    yield {"XDG_RUNTIME_DIR": runtime}

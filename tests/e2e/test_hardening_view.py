@@ -17,7 +17,6 @@ import subprocess
 import sys
 import termios
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -82,20 +81,6 @@ class Screen:
     @property
     def text_rows(self) -> list[str]:
         return [row.rstrip() for row in self.rows if row.strip()]
-
-
-@pytest.fixture
-def virtual_audio() -> Iterator[dict[str, str]]:
-    """The virtual PulseAudio server of scripts/virtual-audio.sh; yields the environment that reaches it."""
-    runtime = os.environ.get("XDG_RUNTIME_DIR") or "/tmp/voicecli-audio-xdg"
-    env = {**os.environ, "XDG_RUNTIME_DIR": runtime}
-    if shutil.which("pactl") is None or shutil.which("pacat") is None:
-        pytest.skip("pulseaudio is not installed, so there is no virtual sound device")
-    started = subprocess.run(["bash", str(REPO / "scripts" / "virtual-audio.sh"), "start"],
-                             capture_output=True, text=True, check=False, env=env)
-    if subprocess.run(["pactl", "info"], capture_output=True, check=False, env=env).returncode != 0:
-        pytest.skip(f"virtual audio unavailable: {started.stdout.strip() or started.stderr.strip()}")
-    yield {"XDG_RUNTIME_DIR": runtime}
 
 
 def speech_at(line: str, level_dbfs: float, rate: int) -> bytes:

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import termios
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -86,20 +84,6 @@ def test_sigterm_ends_the_run_and_restores_the_terminal() -> None:
 
 
 # --- with the virtual microphone and speaker ---------------------------------------------------------
-
-
-@pytest.fixture
-def virtual_audio() -> Iterator[dict[str, str]]:
-    """The virtual PulseAudio server of scripts/virtual-audio.sh; yields the environment that reaches it."""
-    runtime = os.environ.get("XDG_RUNTIME_DIR") or "/tmp/voicecli-audio-xdg"
-    env = {**os.environ, "XDG_RUNTIME_DIR": runtime}
-    if shutil.which("pactl") is None or shutil.which("pacat") is None:
-        pytest.skip("pulseaudio is not installed, so there is no virtual sound device")
-    started = subprocess.run(["bash", str(REPO / "scripts" / "virtual-audio.sh"), "start"],
-                             capture_output=True, text=True, check=False, env=env)
-    if subprocess.run(["pactl", "info"], capture_output=True, check=False, env=env).returncode != 0:
-        pytest.skip(f"virtual audio unavailable: {started.stdout.strip() or started.stderr.strip()}")
-    yield {"XDG_RUNTIME_DIR": runtime}
 
 
 def speak_into_the_mic(line: str, env: dict[str, str]) -> None:
