@@ -15,7 +15,6 @@ import pytest
 import yaml
 
 from tests.e2e.conftest import REPO, Run, emulator_process, voicecli
-from tests.e2e.test_terminal_e2e import virtual_audio  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
