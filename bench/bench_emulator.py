@@ -10,6 +10,9 @@ it to. The "added delay" is that lateness; each step also prints how busy the em
 the clients' process were (a saturated client would make the emulator look late). The search adds
 sessions until p99 reaches the budget (goal: >= 100 sessions with p99 < 5 ms, issue 11 goal 6), for
 TLS (the default transport) and plain ws:// on loopback.
+The emulator runs as `voicecli emulator` does, with its process to itself (``own_process``: start-up
+objects frozen, closed connections collected a few at a time; voicecli/emulator/heap.py). The clients'
+process does the same between steps, so that its own full collections are not timed as the emulator's.
 On a shared machine other work takes a core now and then; an attempt during which the emulator or the
 clients waited for their core more than --max-wait-pct of the time is printed, set aside and measured
 again (up to --attempts times), and the count of those is printed with the result.
@@ -21,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import gc
 import itertools
 import json
 import multiprocessing
@@ -128,8 +132,9 @@ def _serve(ca_dir: Path, ports: multiprocessing.Queue, core: int | None,  # type
     async def serve() -> None:
         line = "A short line for the benchmark."
         scenario = parse_scenario({"steps": [], "fallback": {"say": line}}, "bench")
+        # The serving path alone, not recognition; tuned as `voicecli emulator` is (own_process).
         async with Emulator(ca_dir=ca_dir, scenario=scenario, speed=1.0, keep_records=False,
-                            recognition=False, tls=tls) as emu:  # the serving path alone, not recognition
+                            recognition=False, tls=tls, own_process=True) as emu:
             ports.put(emu.port)
             await asyncio.Event().wait()
 
@@ -173,6 +178,8 @@ def main() -> None:
     if server_core is not None:
         os.sched_setaffinity(0, set(cores[1:]))  # the clients stay off the emulator's core
     print(f"{os.cpu_count()} cores; load average at start {_load()}")
+    gc.collect()
+    gc.freeze()  # the clients' start-up objects: never walked by a collection during a step
     transports = ["tls", "plain"] if args.transport == "both" else [args.transport]
     for transport in transports:
         with tempfile.TemporaryDirectory() as tmp:
@@ -216,6 +223,8 @@ def _measured(sessions: int, args: argparse.Namespace, port: int, ca_file: Path 
               pid: int | None) -> tuple[list[float], str, float]:
     """One step: the lateness of every agent frame, how busy the emulator and the clients were, and the
     larger share of the time either waited for its core (other work on the machine)."""
+    # The last step's connections are garbage in the clients' process: freed now, not during this step.
+    gc.collect()
     server_before, waited_before = _cpu_seconds(pid), _waited_seconds(pid)
     clients_waited_before = _waited_seconds(os.getpid())
     client_before, wall_before = time.process_time(), time.perf_counter()

@@ -121,7 +121,7 @@ def emulator(  # noqa: PLR0917 (Typer maps each option to a parameter)
         ca_dir=data_dir() / "emulator-ca", scenario=loaded, host=host, port=port, record_file=record,
         faults=faults, speed=speed, lifetime_s=lifetime, go_away_lead_s=go_away_lead,
         handle_ttl_s=handle_ttl, valid_keys=frozenset(api_key) if api_key else None,
-        keep_records=False, recognition=not no_recognition, tls=not plain,
+        keep_records=False, recognition=not no_recognition, tls=not plain, own_process=True,
     )
 
     async def serve() -> None:

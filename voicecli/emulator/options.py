@@ -39,6 +39,9 @@ class EmulatorOptions:
     recognition: bool = True
     # (recognition or None, start-up line), as voicecli.speech.load_recognition gives them (its default).
     recognition_loader: Callable[[], tuple[Any, str]] | None = None
+    # The emulator has its process to itself (the `voicecli emulator` command): it may tune the garbage
+    # collector for serving (heap.GarbagePolicy). Embedded in another program, it leaves it alone.
+    own_process: bool = False
 
 
 @dataclass(frozen=True)

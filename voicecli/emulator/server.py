@@ -15,6 +15,7 @@ from websockets.http11 import Request, Response
 
 from voicecli.emulator.connection import Connection, EmulatorConnection, Shared
 from voicecli.emulator.faults import Faults
+from voicecli.emulator.heap import GarbagePolicy
 from voicecli.emulator.options import EmulatorOptions, route_request
 from voicecli.emulator.recognition import Recognition
 from voicecli.emulator.records import Recorder, client_texts
@@ -73,6 +74,7 @@ class Emulator:
         self._server: Server | None = None
         self._tls: TlsFiles | None = None
         self._warm_up: threading.Thread | None = None
+        self._heap = GarbagePolicy(enabled=self.options.own_process)
         self.port = 0
 
     # ---- public surface ---------------------------------------------------------------------
@@ -155,11 +157,14 @@ class Emulator:
             self._tls = await asyncio.to_thread(ensure_tls_files, self._ca_dir)
         shared = Shared(options=self.options, scenario=self.scenario, store=self._store,
                         recorder=self._recorder, faults=self.faults, synth_lock=asyncio.Lock(),
-                        recognition=self.recognition)
+                        recognition=self.recognition, heap=self._heap)
 
         async def handler(ws: ServerConnection) -> None:
             assert isinstance(ws, EmulatorConnection)
-            await Connection(ws, ws.id_number, shared).run()
+            try:
+                await Connection(ws, ws.id_number, shared).run()
+            finally:
+                self._heap.connection_closed()
 
         self._server = await serve(
             handler, self.host, self._requested_port, ssl=self._tls.server_context() if self._tls else None,
@@ -168,12 +173,14 @@ class Emulator:
         )
         sockets = list(self._server.sockets)
         self.port = int(sockets[0].getsockname()[1])
+        self._heap.settle()
 
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
+        self._heap.close()
         # The recogniser's native threads must not be torn down mid-load or mid-pass: let them finish.
         if self._warm_up is not None:
             await asyncio.to_thread(self._warm_up.join)
