@@ -26,7 +26,7 @@ audio-down:
 	@bash scripts/virtual-audio.sh stop
 
 test: install audio-up
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist worksteal
 
 lint: install
 	$(BIN)/ruff check .
