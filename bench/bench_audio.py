@@ -15,6 +15,10 @@
    busy in 2 ms bursts of Python (the GIL the callback needs is then often held by a preempted thread);
    and that once more without real-time priority for the stream threads (what most desktop users get).
    The speaker moves to longer blocks after repeated underflows: "device blocks" shows where it ended.
+   Quiet runs compare the stream that stops between replies ("idle-stop", in use) with one that runs
+   from open to close ("always-on", the previous behaviour); each also prints how hard a barge-in cuts
+   (the last sample's level), callbacks per second between replies and how long the stream calls made
+   on the event loop took. "speaker CPU between replies" is the process CPU of an open, idle speaker.
 
 Other people's work shares the machine: the load average is printed with each device figure, and
 `--repeat` reruns the device part and reports medians across runs.
@@ -220,6 +224,9 @@ class FifoClock:
 class DeviceRun:
     downlink: list[float] = field(default_factory=list)
     barge: list[float] = field(default_factory=list)
+    cut_step: list[float] = field(default_factory=list)  # |last agent sample| / peak at a barge-in
+    controls: dict[str, list[float]] = field(default_factory=dict)  # start/abort/stop call, ms
+    idle_callbacks: float = 0.0  # callbacks per second between replies
     underflows: int = 0
     glitched: int = 0
     replies: int = 0
@@ -263,8 +270,16 @@ def no_realtime() -> Iterator[bool]:
     yield False
 
 
-async def speaker_run(trials: int, *, loop_busy: float, realtime: bool) -> DeviceRun:
+IDLE_STOP_BENCH = 0.1
+"""The speaker's idle stop in the device runs (IDLE_STOP_SECONDS in use): the trials wait longer than this between
+replies, so each reply starts a stopped stream, as after a user's turn."""
+
+
+async def speaker_run(trials: int, *, loop_busy: float, realtime: bool, mode: str = "idle-stop") -> DeviceRun:
     from voicecli.audio import Speaker
+
+    # "always-on": the previous behaviour, the stream runs from open to close.
+    options: dict[str, Any] = {"idle_stop_seconds": None if mode == "always-on" else IDLE_STOP_BENCH}
 
     original = getattr(playback, "audio_thread_priority", None)
     if not realtime and original is not None:
@@ -273,13 +288,16 @@ async def speaker_run(trials: int, *, loop_busy: float, realtime: bool) -> Devic
     run = DeviceRun()
     first, reply = tone(2400), tone(24_000)
     try:
-        async with Speaker() as speaker, asyncio.TaskGroup() as tasks:
+        async with Speaker(**options) as speaker, asyncio.TaskGroup() as tasks:
             run.realtime = bool(getattr(speaker, "realtime", False))
             first_block = getattr(speaker, "block_seconds", 0.020)
             burner = tasks.create_task(busy_loop(loop_busy)) if loop_busy else None
             await asyncio.sleep(0.3)
+            callbacks_before, idle_time = getattr(speaker, "_callbacks", 0), 0.0
             for _ in range(trials):  # downlink: a 100 ms reply into an idle speaker
-                await asyncio.sleep(random.uniform(0.05, 0.1))  # any phase of the device's blocks
+                pause = IDLE_STOP_BENCH + 0.1 + random.uniform(0.05, 0.1)  # any phase of the device's blocks
+                await asyncio.sleep(pause)
+                idle_time += pause
                 start = time.monotonic()
                 speaker.play(first.tobytes())
                 speaker.end_reply()
@@ -294,7 +312,9 @@ async def speaker_run(trials: int, *, loop_busy: float, realtime: bool) -> Devic
                     run.downlink.append((times[nonzero[0]] - start) * 1000)
                     played = samples[nonzero[0] : nonzero[0] + first.size]
                     run.glitched += not np.array_equal(played, first)
+            run.idle_callbacks = max(0, getattr(speaker, "_callbacks", 0) - callbacks_before) / idle_time
             for _ in range(trials):  # barge-in: flush mid-reply
+                await asyncio.sleep(IDLE_STOP_BENCH + 0.1)
                 speaker.play(reply.tobytes())
                 await asyncio.sleep(random.uniform(0.1, 0.15))
                 start = time.monotonic()
@@ -306,7 +326,10 @@ async def speaker_run(trials: int, *, loop_busy: float, realtime: bool) -> Devic
                     nonzero = np.flatnonzero(samples)
                     if nonzero.size:
                         run.barge.append((times[nonzero[-1]] - start) * 1000)
+                        run.cut_step.append(abs(int(samples[nonzero[-1]])) / 9000)
             run.underflows = speaker.underflows
+            for name, seconds in getattr(speaker, "control_seconds", []):
+                run.controls.setdefault(name, []).append(seconds * 1000)
             run.load = load()  # at the end: the 1-minute average lags behind the added load
             run.blocks = f"{first_block * 1000:.0f}->{getattr(speaker, 'block_seconds', 0.020) * 1000:.0f} ms"
             if burner is not None:
@@ -316,6 +339,19 @@ async def speaker_run(trials: int, *, loop_busy: float, realtime: bool) -> Devic
         if original is not None:
             setattr(playback, "audio_thread_priority", original)  # noqa: B010
     return run
+
+
+async def idle_speaker_cpu(mode: str, seconds: float = 4.0) -> float:
+    """Process CPU (% of a core) of an open speaker with nothing to play: what a stream costs between
+    replies (the event loop does nothing else)."""
+    from voicecli.audio import Speaker
+
+    options: dict[str, Any] = {"idle_stop_seconds": None} if mode == "always-on" else {}
+    async with Speaker(**options):
+        await asyncio.sleep(1.0)  # past the start and, with the idle stop, the first stop
+        cpu, wall = time.process_time(), time.monotonic()
+        await asyncio.sleep(seconds)
+        return (time.process_time() - cpu) / (time.monotonic() - wall) * 100
 
 
 def print_speaker(name: str, runs: list[DeviceRun]) -> None:
@@ -329,11 +365,21 @@ def print_speaker(name: str, runs: list[DeviceRun]) -> None:
     underflows = "/".join(str(r.underflows) for r in runs)
     glitched = "/".join(f"{r.glitched}" for r in runs)
     loads = ", ".join(r.load for r in runs)
-    print(f"  {name}: downlink p50 {down50:.1f} ms (goal <= 20), p95 {down95:.1f} ms; "
+    down_max = max((max(r.downlink) for r in runs if r.downlink), default=float("nan"))
+    slow = sum(d > 50 for r in runs for d in r.downlink)
+    print(f"  {name}: downlink p50 {down50:.1f} ms (goal <= 20), p95 {down95:.1f} ms, max {down_max:.1f} ms "
+          f"({slow} of {sum(len(r.downlink) for r in runs)} over 50 ms); "
           f"barge-in p50 {barge50:.1f} ms (goal <= 20), p95 {barge95:.1f} ms (goal <= 30)")
     blocks = ", ".join(r.blocks for r in runs)
     print(f"    underflows {underflows} (goal 0), glitched replies {glitched} of {runs[0].replies}, "
           f"device blocks {blocks}, real-time threads {runs[0].realtime}; {loads}")
+    steps = [step for r in runs for step in r.cut_step]
+    controls = {name: [ms for r in runs for ms in r.controls.get(name, [])] for name in ("start", "abort", "stop")}
+    calls = "; ".join(f"{name} p50 {pct(ms, 50):.2f} max {max(ms):.2f} ms (x{len(ms)})"
+                      for name, ms in controls.items() if ms)
+    print(f"    barge-in cut: last sample p50 {pct(steps, 50):.0%} / max {max(steps, default=0):.0%} of the peak "
+          f"(a fade ends near 0%; a hard cut is a click); callbacks/s between replies "
+          f"{statistics.median(r.idle_callbacks for r in runs):.0f} (goal 0); loop calls: {calls or 'none'}")
 
 
 def device_available() -> bool:
@@ -359,19 +405,26 @@ def main() -> None:
         print("device figures: skipped (no virtual audio server: bash scripts/virtual-audio.sh start)")
         return
     print_capture_on_device()
+    print("speaker CPU between replies (open, nothing to play; process CPU, % of one core, runs):")
+    for mode in ("always-on", "idle-stop"):
+        runs = [asyncio.run(idle_speaker_cpu(mode)) for _ in range(3)]
+        print(f"  {mode}: {statistics.median(runs):.2f}% ({', '.join(f'{r:.2f}' for r in runs)}); {load()}")
     print(f"speaker, read back from {RUNTIME / 'speaker.fifo'} ({args.trials} replies per figure, "
-          f"{args.repeat} run(s) per condition, medians across runs):")
-    quiet = [asyncio.run(speaker_run(args.trials, loop_busy=LOOP_BUSY, realtime=True))
-             for _ in range(args.repeat)]
-    print_speaker(f"quiet (no load added, loop {LOOP_BUSY:.0%} busy)", quiet)
+          f"{args.repeat} run(s) per condition, medians across runs; each reply starts "
+          f"{IDLE_STOP_BENCH + 0.15:.2f}-{IDLE_STOP_BENCH + 0.2:.2f} s after the last one ended, so with "
+          f"idle-stop the stream was stopped):")
+    for mode in ("always-on", "idle-stop"):
+        quiet = [asyncio.run(speaker_run(args.trials, loop_busy=LOOP_BUSY, realtime=True, mode=mode))
+                 for _ in range(args.repeat)]
+        print_speaker(f"{mode}, quiet (no load added, loop {LOOP_BUSY:.0%} busy)", quiet)
     span = args.trials * 0.8 * args.repeat + 30
     with busy_machine(args.busy, span):
         idle_loop = [asyncio.run(speaker_run(args.trials, loop_busy=0, realtime=True)) for _ in range(args.repeat)]
-    print_speaker(f"busy ({args.busy} CPU-bound processes, loop idle)", idle_loop)
+    print_speaker(f"idle-stop, busy ({args.busy} CPU-bound processes, loop idle)", idle_loop)
     with busy_machine(args.busy, span):
         busy = [asyncio.run(speaker_run(args.trials, loop_busy=LOOP_BUSY, realtime=True))
                 for _ in range(args.repeat)]
-    print_speaker(f"busy ({args.busy} CPU-bound processes, loop {LOOP_BUSY:.0%} busy)", busy)
+    print_speaker(f"idle-stop, busy ({args.busy} CPU-bound processes, loop {LOOP_BUSY:.0%} busy)", busy)
     with busy_machine(args.busy, span):
         plain = [asyncio.run(speaker_run(args.trials, loop_busy=LOOP_BUSY, realtime=False))
                  for _ in range(args.repeat)]

@@ -92,7 +92,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_share(minutes: float, work: Path, chunk_ms: int) -> tuple[float, float]:
+def cpu_share(minutes: float, work: Path, chunk_ms: int, aec: bool = False) -> tuple[float, float]:
     """(steady share of one core, start-up CPU seconds) of `voicecli talk` in a live conversation.
 
     The real product path: the microphone and speaker are the virtual PulseAudio devices
@@ -111,7 +111,8 @@ def cpu_share(minutes: float, work: Path, chunk_ms: int) -> tuple[float, float]:
         started = time.monotonic()
         client = subprocess.Popen(
             [sys.executable, "-m", "voicecli", "talk", "--persona", "laura", "--vad", "server",
-             "--chunk-ms", str(chunk_ms), "--timeout", str(seconds + WARM_UP_S + 5)],
+             "--chunk-ms", str(chunk_ms), "--timeout", str(seconds + WARM_UP_S + 5),
+             "--aec" if aec else "--no-aec"],
             env={**env, **exports, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"},
             stdin=secondary, stdout=secondary, stderr=secondary,
         )
@@ -146,6 +147,9 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=1.0)
     parser.add_argument("--repeat", type=int, default=3, help="CPU runs per chunk size (median printed)")
     parser.add_argument("--chunks", default="20,40", help="message lengths to measure, in ms")
+    parser.add_argument("--aec", action="store_true",
+                        help="with the echo canceller (the goals are for the client without it, like for like "
+                             "with the peers; with it the speaker's stream also runs between replies)")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}; "
           f"load average {os.getloadavg()[0]:.2f}")
@@ -159,10 +163,11 @@ def main() -> None:
         if not audio_available():
             print("talk CPU: skipped (no virtual audio server; run `bash scripts/virtual-audio.sh start`)")
             return
-        print(f"talk CPU: mic and speaker live, server VAD, Rich view; {args.minutes:g} minute(s) of conversation "
+        print(f"talk CPU: mic and speaker live, server VAD, Rich view, echo canceller "
+              f"{'on (--aec)' if args.aec else 'off (--no-aec)'}; {args.minutes:g} minute(s) of conversation "
               f"after {WARM_UP_S:g} s of start-up; process CPU time / wall time, median of {args.repeat}")
         for chunk_ms in (int(c) for c in args.chunks.split(",")):
-            runs = [cpu_share(args.minutes, work, chunk_ms) for _ in range(args.repeat)]
+            runs = [cpu_share(args.minutes, work, chunk_ms, args.aec) for _ in range(args.repeat)]
             shares = [share for share, _ in runs]
             median = statistics.median(shares)
             goal = CPU_GOALS.get(chunk_ms)

@@ -7,6 +7,7 @@ and knows nothing of devices, so it is tested without one; `Speaker` wraps it in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
 from collections.abc import Callable
@@ -39,6 +40,17 @@ FADE_SECONDS = 0.002
 """Barge-in fade: long enough to avoid a click, short enough to feel instant."""
 MIN_TAIL_PAD_SECONDS = 0.100
 """Streams cut the last 60-160 ms at stop unless the reply is padded by at least the output latency."""
+IDLE_STOP_SECONDS = 5.0
+"""Stop the stream after this long with nothing to play (tail padding included) and start it again when
+the next reply's first audio arrives: through a long pause no callback runs (an open, idle speaker costs
+~0 instead of ~6% of a core). Longer than a usual turn on purpose: a restarted stream's first sample
+comes sooner (downlink p50 ~5 ms instead of ~17 on the virtual device), but about one start in five
+waits ~86 ms for the sound server (p95 86 ms instead of 20), and restarts on a busy machine underflowed
+more; a stream that keeps running between the turns of a conversation has neither. None keeps the
+stream running. Figures: bench/bench_audio.py."""
+START_CHECK_SECONDS = 0.5
+"""A restarted stream that has not asked for a block by then is stuck: the speaker reopens it and keeps
+it running from then on (the previous behaviour)."""
 
 
 class PlaybackQueue:
@@ -101,9 +113,33 @@ class PlaybackQueue:
         self._levels.clear()
         return self._reply_samples / self.rate
 
+    def discard_device(self) -> float:
+        """The stream was aborted: what the device held was dropped unheard. The reply ends where the
+        listener is now and nothing stays queued; returns the seconds of the reply heard."""
+        heard = self.heard_pos
+        if self._resampler is not None:
+            self._resampler.clear()
+        self._reply_open = False
+        self.ring.clear()
+        self._idle_samples = self.latency_samples  # the device holds nothing any more
+        self._audio_end = min(self._audio_end, heard)
+        self._reply_samples = min(self._reply_samples, max(0, heard - self._reply_start))
+        self._levels.clear()
+        return self._reply_samples / self.rate
+
     @property
     def reply_open(self) -> bool:
         return self._reply_open
+
+    @property
+    def idle_seconds(self) -> float:
+        """How long the device has been handed only silence (0 while audio or padding plays)."""
+        return self._idle_samples / self.rate
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing queued, nothing audible and no reply under way: the stream may stop."""
+        return not self._reply_open and not len(self.ring) and not self.audible
 
     def set_latency(self, latency: float) -> None:
         """The device's buffering (seconds), once the stream is open or reopened."""
@@ -164,11 +200,25 @@ class Speaker:
     underflows: the callback came too late, e.g. on a machine whose cores are all busy), it reopens the
     stream with blocks twice as long at the next moment nothing is audible, up to MAX_BLOCK_SECONDS:
     a little more latency rather than a crackle in every reply.
+
+    In a long pause the stream stops (IDLE_STOP_SECONDS after the tail padding has played; abort, which
+    only drops silence then) and the next reply's first audio starts it, so that no callback runs while
+    nothing plays. Start and abort take ~1 ms of the event loop.
+    If a restart fails or the restarted stream never calls back, the speaker reopens the stream and
+    keeps it running from then on. With an echo canceller's tap (``on_played``) it never stops.
     """
 
     def __init__(self, device: int | str | None = None, *, block_seconds: float = BLOCK_SECONDS,
-                 max_block_seconds: float = MAX_BLOCK_SECONDS) -> None:
+                 max_block_seconds: float = MAX_BLOCK_SECONDS,
+                 idle_stop_seconds: float | None = IDLE_STOP_SECONDS) -> None:
         self._device_spec = device
+        self.idle_stop_seconds = idle_stop_seconds
+        """Stop the stream after this long idle (None: it runs until closed, the fallback)."""
+        self._running = False
+        self._stop_posted = False
+        self._callbacks = 0
+        self.control_seconds: list[tuple[str, float]] = []
+        """(call, seconds) of each start/abort/stop made on the event loop, for the benchmark."""
         self.block_seconds = block_seconds
         """The current device block (it grows after repeated underflows)."""
         self._max_block_seconds = max(block_seconds, max_block_seconds)
@@ -188,9 +238,10 @@ class Speaker:
         self._recent_underflows: deque[float] = deque()
         self._grow_timer: asyncio.TimerHandle | None = None
         self._switch_interval = SwitchInterval()
-        self.on_played: Callable[[Int16Array], None] | None = None
+        self._on_played: Callable[[Int16Array], None] | None = None
         """Called on the PortAudio thread with each block handed to the device (int16, device rate,
-        one channel): the echo canceller's reference (``voicecli.audio.aec.speaker_tap``)."""
+        one channel): the echo canceller's reference (``voicecli.audio.aec.speaker_tap``). While it is
+        set the stream never stops when idle: the canceller's timeline needs the silence too."""
 
     async def __aenter__(self) -> Self:
         self._loop = asyncio.get_running_loop()
@@ -201,7 +252,8 @@ class Speaker:
         self._queue = PlaybackQueue(rate)
         try:
             self._stream = self._open(self.block_seconds)
-            self._stream.start()
+            self._control("start", self._stream.start)  # proves the device now; stops when idle
+            self._running = True
         except self._sd.PortAudioError as error:
             self._close(abort=True)
             raise audio_error(error, f"open output device {device.name!r}") from error
@@ -233,16 +285,40 @@ class Speaker:
     def underflows(self) -> int:
         return self._queue.underflows + self._device_underflows
 
+    @property
+    def on_played(self) -> Callable[[Int16Array], None] | None:
+        return self._on_played
+
+    @on_played.setter
+    def on_played(self, tap: Callable[[Int16Array], None] | None) -> None:
+        self._on_played = tap
+        if tap is not None and not self._running and self._stream is not None:
+            self._start()  # the canceller's reference needs the silence between replies too
+
+    @property
+    def running(self) -> bool:
+        """Whether the stream is started (it stops when idle, see IDLE_STOP_SECONDS)."""
+        return self._running
+
     def play(self, pcm24k: bytes) -> None:
         self._queue.play(pcm24k)
+        self._stop_posted = False
+        if not self._running and self._stream is not None:
+            self._start()
 
     def end_reply(self) -> None:
         self._queue.end_reply()
+        if not self._running and not self._queue.audible:
+            self._queue.ring.clear()  # only padding, for a stream that is not playing
 
     def flush(self) -> float:
+        # The device plays out what it holds, then the fade. Aborting the stream instead was measured:
+        # barge-in 17 ms p50 instead of 18.5 (the sound server keeps what it already took) and a click.
         return self._queue.flush()
 
     async def drain(self) -> None:
+        if not self._running:
+            return
         if self._stream is not None and self._queue.pending_seconds > 0:
             loop = asyncio.get_running_loop()
             drained = asyncio.Event()
@@ -286,13 +362,74 @@ class Speaker:
         self._queue.fill(outdata[:, 0])
         if outdata.shape[1] > 1:
             outdata[:, 1:] = outdata[:, :1]
-        on_played = self.on_played
+        on_played = self._on_played
         if on_played is not None:
             on_played(outdata[:, 0])
         on_drained = self._on_drained
         if on_drained is not None and not len(self._queue.ring):
             self._on_drained = None
             on_drained()
+        self._callbacks += 1
+        idle_stop = self.idle_stop_seconds
+        if (idle_stop is not None and not self._stop_posted and self._queue.idle_seconds >= idle_stop
+                and not self._queue.reply_open and on_played is None and self._loop is not None):
+            self._stop_posted = True  # once per pause: the loop checks again and decides
+            self._loop.call_soon_threadsafe(self._stop_if_idle)
+
+    # -- stopping when idle, starting on the next reply (event loop side) ------------------------
+    def _control(self, name: str, call: Callable[[], object]) -> None:
+        started = time.perf_counter()
+        with audio_thread_priority():  # a started stream's threads inherit this thread's policy
+            call()
+        self.control_seconds.append((name, time.perf_counter() - started))
+        del self.control_seconds[:-1000]
+
+    def _start(self) -> None:
+        assert self._stream is not None
+        self._stop_posted, self._callbacks = False, 0  # before the callback thread exists
+        try:
+            self._control("start", self._stream.start)
+        except self._sd.PortAudioError:
+            self._fall_back()
+            return
+        self._running = True
+        self._opened_at = time.monotonic()  # a stream may report an underflow while it starts
+        if self._loop is not None and self.idle_stop_seconds is not None:
+            self._loop.call_later(START_CHECK_SECONDS, self._check_started, self._stream)
+
+    def _check_started(self, stream: Any) -> None:
+        if stream is self._stream and self._running and not self._callbacks:
+            self._fall_back()
+
+    def _fall_back(self) -> None:
+        """Restarting misbehaves on this device: reopen the stream and keep it running (no idle stop)."""
+        self.idle_stop_seconds = None
+        old, self._stream, self._running = self._stream, None, False
+        with contextlib.suppress(self._sd.PortAudioError):
+            old.abort()
+        with contextlib.suppress(self._sd.PortAudioError):
+            old.close()
+        try:
+            self._stream = self._open(self.block_seconds)
+            self._control("start", self._stream.start)
+            self._running = True
+        except self._sd.PortAudioError:
+            self._stream = None  # nothing plays from now on; the underflow count shows it
+
+    def _stop_if_idle(self) -> None:
+        # If it declines, the stream runs on until the next reply (play() lets the callback ask again).
+        idle_stop = self.idle_stop_seconds
+        if (idle_stop is None or not self._running or self._stream is None or self.on_played is not None
+                or not self._queue.quiet or self._queue.idle_seconds < idle_stop):
+            return
+        # Only silence is left in the device: drop it rather than wait for it (stop() drains).
+        try:
+            self._control("abort", self._stream.abort)
+        except self._sd.PortAudioError:
+            self._fall_back()
+            return
+        self._running = False
+        self._queue.discard_device()
 
     # -- growing the blocks after underflows (event loop side) ------------------------------------
     def _on_underflow(self, now: float | None = None) -> None:
@@ -325,16 +462,19 @@ class Speaker:
         old.abort()
         old.close()
         self._recent_underflows.clear()
-        stream.start()
+        if self._running:
+            self._control("start", stream.start)
 
     def _close(self, *, abort: bool) -> None:
         if self._grow_timer is not None:
             self._grow_timer.cancel()
             self._grow_timer = None
         stream, self._stream = self._stream, None
+        running, self._running = self._running, False
         if stream is not None:
-            if abort:
-                stream.abort()
-            else:
-                stream.stop()
+            if running:
+                if abort:
+                    stream.abort()
+                else:
+                    stream.stop()
             stream.close()
