@@ -15,10 +15,12 @@
    busy in 2 ms bursts of Python (the GIL the callback needs is then often held by a preempted thread);
    and that once more without real-time priority for the stream threads (what most desktop users get).
    The speaker moves to longer blocks after repeated underflows: "device blocks" shows where it ended.
-   Quiet runs compare the stream that stops between replies ("idle-stop", in use) with one that runs
-   from open to close ("always-on", the previous behaviour); each also prints how hard a barge-in cuts
-   (the last sample's level), callbacks per second between replies and how long the stream calls made
-   on the event loop took. "speaker CPU between replies" is the process CPU of an open, idle speaker.
+   Two modes of the speaker's stream: "running" (it runs between replies, as between the turns of a
+   conversation) and "restarted" (each reply starts a stopped stream, as after a pause of
+   IDLE_STOP_SECONDS or more; the bench stops it after 0.1 s to get there sooner). Each also prints how
+   hard a barge-in cuts (the last sample's level), callbacks per second between replies and how long the
+   stream calls made on the event loop took. "speaker CPU with nothing to play" is the process CPU of an
+   open, idle speaker, its stream running or stopped.
 
 Other people's work shares the machine: the load average is printed with each device figure, and
 `--repeat` reruns the device part and reports medians across runs.
@@ -271,15 +273,14 @@ def no_realtime() -> Iterator[bool]:
 
 
 IDLE_STOP_BENCH = 0.1
-"""The speaker's idle stop in the device runs (IDLE_STOP_SECONDS in use): the trials wait longer than this between
-replies, so each reply starts a stopped stream, as after a user's turn."""
+"""The speaker's idle stop in "restarted" runs (IDLE_STOP_SECONDS in use): the trials wait longer than
+this between replies, so each reply starts a stopped stream, as after a long pause."""
 
 
-async def speaker_run(trials: int, *, loop_busy: float, realtime: bool, mode: str = "idle-stop") -> DeviceRun:
+async def speaker_run(trials: int, *, loop_busy: float, realtime: bool, mode: str = "running") -> DeviceRun:
     from voicecli.audio import Speaker
 
-    # "always-on": the previous behaviour, the stream runs from open to close.
-    options: dict[str, Any] = {"idle_stop_seconds": None if mode == "always-on" else IDLE_STOP_BENCH}
+    options: dict[str, Any] = {"idle_stop_seconds": None if mode == "running" else IDLE_STOP_BENCH}
 
     original = getattr(playback, "audio_thread_priority", None)
     if not realtime and original is not None:
@@ -342,13 +343,13 @@ async def speaker_run(trials: int, *, loop_busy: float, realtime: bool, mode: st
 
 
 async def idle_speaker_cpu(mode: str, seconds: float = 4.0) -> float:
-    """Process CPU (% of a core) of an open speaker with nothing to play: what a stream costs between
-    replies (the event loop does nothing else)."""
+    """Process CPU (% of a core) of an open speaker with nothing to play (the event loop does nothing
+    else): "running" between turns, "stopped" in a long pause."""
     from voicecli.audio import Speaker
 
-    options: dict[str, Any] = {"idle_stop_seconds": None} if mode == "always-on" else {}
+    options: dict[str, Any] = {"idle_stop_seconds": None if mode == "running" else IDLE_STOP_BENCH}
     async with Speaker(**options):
-        await asyncio.sleep(1.0)  # past the start and, with the idle stop, the first stop
+        await asyncio.sleep(1.0)  # past the start and, when it stops, the stop
         cpu, wall = time.process_time(), time.monotonic()
         await asyncio.sleep(seconds)
         return (time.process_time() - cpu) / (time.monotonic() - wall) * 100
@@ -405,30 +406,30 @@ def main() -> None:
         print("device figures: skipped (no virtual audio server: bash scripts/virtual-audio.sh start)")
         return
     print_capture_on_device()
-    print("speaker CPU between replies (open, nothing to play; process CPU, % of one core, runs):")
-    for mode in ("always-on", "idle-stop"):
+    print("speaker CPU with nothing to play (open; process CPU, % of one core, runs):")
+    for mode in ("running", "stopped"):
         runs = [asyncio.run(idle_speaker_cpu(mode)) for _ in range(3)]
         print(f"  {mode}: {statistics.median(runs):.2f}% ({', '.join(f'{r:.2f}' for r in runs)}); {load()}")
     print(f"speaker, read back from {RUNTIME / 'speaker.fifo'} ({args.trials} replies per figure, "
-          f"{args.repeat} run(s) per condition, medians across runs; each reply starts "
-          f"{IDLE_STOP_BENCH + 0.15:.2f}-{IDLE_STOP_BENCH + 0.2:.2f} s after the last one ended, so with "
-          f"idle-stop the stream was stopped):")
-    for mode in ("always-on", "idle-stop"):
+          f"{args.repeat} run(s) per condition, medians across runs; \"restarted\": each reply starts a "
+          f"stopped stream):")
+    for mode in ("running", "restarted"):
         quiet = [asyncio.run(speaker_run(args.trials, loop_busy=LOOP_BUSY, realtime=True, mode=mode))
                  for _ in range(args.repeat)]
         print_speaker(f"{mode}, quiet (no load added, loop {LOOP_BUSY:.0%} busy)", quiet)
     span = args.trials * 0.8 * args.repeat + 30
     with busy_machine(args.busy, span):
         idle_loop = [asyncio.run(speaker_run(args.trials, loop_busy=0, realtime=True)) for _ in range(args.repeat)]
-    print_speaker(f"idle-stop, busy ({args.busy} CPU-bound processes, loop idle)", idle_loop)
-    with busy_machine(args.busy, span):
-        busy = [asyncio.run(speaker_run(args.trials, loop_busy=LOOP_BUSY, realtime=True))
-                for _ in range(args.repeat)]
-    print_speaker(f"idle-stop, busy ({args.busy} CPU-bound processes, loop {LOOP_BUSY:.0%} busy)", busy)
+    print_speaker(f"running, busy ({args.busy} CPU-bound processes, loop idle)", idle_loop)
+    for mode in ("running", "restarted"):
+        with busy_machine(args.busy, span):
+            busy = [asyncio.run(speaker_run(args.trials, loop_busy=LOOP_BUSY, realtime=True, mode=mode))
+                    for _ in range(args.repeat)]
+        print_speaker(f"{mode}, busy ({args.busy} CPU-bound processes, loop {LOOP_BUSY:.0%} busy)", busy)
     with busy_machine(args.busy, span):
         plain = [asyncio.run(speaker_run(args.trials, loop_busy=LOOP_BUSY, realtime=False))
                  for _ in range(args.repeat)]
-    print_speaker("the same, stream threads at normal priority (no RLIMIT_RTPRIO)", plain)
+    print_speaker("running, busy, stream threads at normal priority (no RLIMIT_RTPRIO)", plain)
 
 
 if __name__ == "__main__":
