@@ -294,10 +294,12 @@ async def speaker_run(trials: int, *, loop_busy: float, realtime: bool, mode: st
             first_block = getattr(speaker, "block_seconds", 0.020)
             burner = tasks.create_task(busy_loop(loop_busy)) if loop_busy else None
             await asyncio.sleep(0.3)
-            callbacks_before, idle_time = getattr(speaker, "_callbacks", 0), 0.0
+            idle_callbacks, idle_time = 0, 0.0
             for _ in range(trials):  # downlink: a 100 ms reply into an idle speaker
                 pause = IDLE_STOP_BENCH + 0.1 + random.uniform(0.05, 0.1)  # any phase of the device's blocks
+                callbacks = speaker._callbacks  # counted from each (re)start: read per pause
                 await asyncio.sleep(pause)
+                idle_callbacks += speaker._callbacks - callbacks
                 idle_time += pause
                 start = time.monotonic()
                 speaker.play(first.tobytes())
@@ -313,7 +315,7 @@ async def speaker_run(trials: int, *, loop_busy: float, realtime: bool, mode: st
                     run.downlink.append((times[nonzero[0]] - start) * 1000)
                     played = samples[nonzero[0] : nonzero[0] + first.size]
                     run.glitched += not np.array_equal(played, first)
-            run.idle_callbacks = max(0, getattr(speaker, "_callbacks", 0) - callbacks_before) / idle_time
+            run.idle_callbacks = idle_callbacks / idle_time
             for _ in range(trials):  # barge-in: flush mid-reply
                 await asyncio.sleep(IDLE_STOP_BENCH + 0.1)
                 speaker.play(reply.tobytes())
