@@ -43,7 +43,7 @@ MIN_TAIL_PAD_SECONDS = 0.100
 IDLE_STOP_SECONDS = 5.0
 """Stop the stream after this long with nothing to play (tail padding included) and start it again when
 the next reply's first audio arrives: through a long pause no callback runs (an open, idle speaker costs
-~0 instead of ~6% of a core). Longer than a usual turn on purpose: a restarted stream's first sample
+~0 instead of 3.6-6% of a core). Longer than a usual turn on purpose: a restarted stream's first sample
 comes sooner (downlink p50 ~5 ms instead of ~17 on the virtual device), but about one start in five
 waits ~86 ms for the sound server (p95 86 ms instead of 20), and restarts on a busy machine underflowed
 more; a stream that keeps running between the turns of a conversation has neither. None keeps the

@@ -25,7 +25,6 @@ from voicecli.emulator.brains import make_brain
 from voicecli.emulator.engine import TurnEngine
 from voicecli.emulator.faults import Faults
 from voicecli.emulator.handshake import authorise, open_session
-from voicecli.emulator.heap import GarbagePolicy
 from voicecli.emulator.hearing import Hearing, HearingEvent, Pushed, SpeechBegan
 from voicecli.emulator.models import model_spec
 from voicecli.emulator.options import EmulatorOptions, Route
@@ -96,7 +95,6 @@ class Shared:
     recognition: Recognition
     pacer: Pacer = field(default_factory=Pacer)  # one timer paces every connection's speech
     speech: SpeechCache = field(default_factory=SpeechCache)  # lines encoded once for all connections
-    heap: GarbagePolicy = field(default_factory=lambda: GarbagePolicy(enabled=False))
 
 
 class Connection:

@@ -157,7 +157,7 @@ class Emulator:
             self._tls = await asyncio.to_thread(ensure_tls_files, self._ca_dir)
         shared = Shared(options=self.options, scenario=self.scenario, store=self._store,
                         recorder=self._recorder, faults=self.faults, synth_lock=asyncio.Lock(),
-                        recognition=self.recognition, heap=self._heap)
+                        recognition=self.recognition)
 
         async def handler(ws: ServerConnection) -> None:
             assert isinstance(ws, EmulatorConnection)
